@@ -1,0 +1,30 @@
+"""Sales CRM. create_app() is wiring only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    from crm.config import load_config
+    from crm.db import close_session, make_engine, make_session_factory
+
+    settings = load_config()
+    settings.update(config or {})
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    app.config.update(settings)
+
+    factory = app.config.get("SESSION_FACTORY")
+    if factory is None:
+        engine = make_engine(app.config["DATABASE_URL"])
+        app.extensions["crm_engine"] = engine
+        factory = make_session_factory(engine)
+    app.extensions["crm_session_factory"] = factory
+    app.teardown_appcontext(close_session)
+
+    from crm import web
+
+    web.init_app(app)
+    return app

@@ -1,0 +1,53 @@
+"""Small view helpers shared by blueprints."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, flash, request
+from flask_babel import gettext
+from flask_login import current_user
+
+from crm.services.errors import DomainError
+
+
+def translate(error: DomainError) -> str:
+    return gettext(error.message, **error.params)
+
+
+def flash_error(error: DomainError) -> None:
+    flash(translate(error), "error")
+
+
+def attach_error(form, error: DomainError) -> None:
+    """Show a service error under its field, or at the top of the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [translate(error)]
+    else:
+        form.form_errors.append(translate(error))
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only local paths are followed after login or a preference change."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def int_arg(name: str, default: int | None = None) -> int | None:
+    value = request.args.get(name, "")
+    try:
+        return int(value)
+    except ValueError:
+        return default
+
+
+def actor():
+    """The signed-in user, as the `actor` for services."""
+    if not current_user.is_authenticated:
+        abort(401)
+    return current_user._get_current_object()

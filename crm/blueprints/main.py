@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+from crm.blueprints._access import login_required, public
+from crm.blueprints._helpers import actor
+from crm.blueprints._htmx import render
+from crm.db import get_session
+from crm.services import health
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@login_required
+def home():
+    user = actor()
+    return render("home/index.html", user=user)
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    result = health.check(get_session(), current_app.config["REDIS_URL"])
+    ok = all(v == "ok" for v in result.values())
+    response = jsonify(result)
+    response.status_code = 200 if ok else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response

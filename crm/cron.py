@@ -1,0 +1,12 @@
+"""Schedules for `rq cron crm.cron`. Periodic work that must happen exactly
+once per period claims its period in the database, not here."""
+
+import os
+
+from rq import cron
+
+from crm.jobs.housekeeping import purge_exports
+
+QUEUE = os.environ.get("CRM_QUEUE") or "crm"
+
+cron.register(purge_exports, QUEUE, cron="17 * * * *", name="purge-exports")

@@ -1,0 +1,143 @@
+"""Database wiring: declarative Base, engines, the per-request session and
+session_scope() for jobs and the CLI.
+
+Nothing here builds a Flask app. The request-scoped helper imports flask lazily.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from datetime import datetime, timezone
+from typing import Callable, Iterator
+
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use utcnow()")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=15000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 15}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # SQLite: take the write lock at BEGIN so a transaction that reads then
+        # writes (e.g. hand out records) is a single writer from its start.
+        @event.listens_for(engine, "connect")
+        def _no_pysqlite_begin(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+# --- jobs and CLI ---------------------------------------------------------
+
+_job_factory: Callable[[], Session] | None = None
+_job_engine: Engine | None = None
+
+
+def set_job_session_factory(factory: Callable[[], Session] | None) -> None:
+    """Used by the app factory (CLI) and tests to point jobs at a database."""
+    global _job_factory
+    _job_factory = factory
+
+
+def _default_job_factory() -> Session:
+    global _job_engine
+    if _job_engine is None:
+        from crm.config import default_database_url
+
+        _job_engine = make_engine(default_database_url(os.environ))
+    return Session(_job_engine, expire_on_commit=False)
+
+
+@contextlib.contextmanager
+def session_scope() -> Iterator[Session]:
+    """One unit of work for a job or a CLI command: commit on success."""
+    session = (_job_factory or _default_job_factory)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+# --- web requests ---------------------------------------------------------
+
+
+def get_session() -> Session:
+    """The request's session, opened on first use and closed at teardown."""
+    from flask import current_app, g
+
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["crm_session_factory"]()
+    return g.db_session
+
+
+def close_session(_exc=None) -> None:
+    from flask import g
+
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,11 @@
+"""All models, imported here so Alembic and the app see one metadata."""
+
+from crm.db import Base
+from crm.models.users import Role, User
+from crm.models.audit import AuditEntry
+from crm.models.navigation import SidebarEntry
+from crm.models.jobs import JobRun
+from crm.models.products import Product
+from crm.models.notifications import Notification
+
+__all__ = ["Base", "Role", "User", "AuditEntry", "SidebarEntry", "JobRun", "Product", "Notification"]

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from sqlalchemy import Boolean, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm.db import Base, UTCDateTime, utcnow
+
+
+class Role(str, enum.Enum):
+    STAFF = "staff"
+    ADMIN = "admin"
+    MASTER_ADMIN = "master_admin"
+
+    @property
+    def rank(self) -> int:
+        return {"staff": 1, "admin": 2, "master_admin": 3}[self.value]
+
+    def at_least(self, other: "Role") -> bool:
+        return self.rank >= other.rank
+
+    @classmethod
+    def parse(cls, value: str) -> "Role | None":
+        try:
+            return cls(value)
+        except ValueError:
+            return None
+
+
+def new_auth_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default=Role.STAFF.value)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str] = mapped_column(String(5), default="id")
+    # Rotated on password change and deactivation: old sessions and remember
+    # cookies stop working.
+    auth_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_auth_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        Index("ix_users_role_active", "role", "active"),
+    )
+
+    # Flask-Login protocol, without importing Flask here.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return self.auth_token
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    def has_role(self, role: Role) -> bool:
+        return self.role_enum.at_least(role)
+
+    def __repr__(self) -> str:  # pragma: no cover
+        return f"<User {self.id} {self.email} {self.role}>"

@@ -1,0 +1,35 @@
+"""The registry of sidebar pages. A page appears for a role only when that
+role may open it; admins place, group and hide pages in /admin/sidebar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crm.i18n import N_
+from crm.models.users import Role
+
+
+@dataclass(frozen=True)
+class PageDef:
+    key: str
+    endpoint: str
+    label: str  # msgid
+    icon: str
+    min_role: Role
+
+
+PAGES: list[PageDef] = [
+    PageDef("home", "main.home", N_("Home"), "home", Role.STAFF),
+    PageDef("admin_users", "admin_users.index", N_("Users"), "users", Role.ADMIN),
+    PageDef("admin_audit", "audit.index", N_("Audit log"), "log", Role.ADMIN),
+    PageDef("admin_sidebar", "sidebar.index", N_("Sidebar"), "menu", Role.ADMIN),
+]
+
+PAGES_BY_KEY = {p.key: p for p in PAGES}
+
+
+def register_page(page: PageDef) -> None:
+    """Later features add their pages; unknown pages go to the end by default."""
+    if page.key not in PAGES_BY_KEY:
+        PAGES.append(page)
+        PAGES_BY_KEY[page.key] = page

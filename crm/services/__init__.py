@@ -1,0 +1,1 @@
+"""Domain functions: plain Python, no Flask. `verb_noun(session, *, actor, ...)`."""

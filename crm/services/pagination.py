@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, Sequence, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+MAX_PER_PAGE = 200
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first_index(self) -> int:
+        return 0 if not self.total else (self.page - 1) * self.per_page + 1
+
+    @property
+    def last_index(self) -> int:
+        return min(self.total, self.page * self.per_page)
+
+
+def clamp_page(page: int | None, per_page: int | None, default_per_page: int = 25) -> tuple[int, int]:
+    page = page if page and page > 0 else 1
+    per_page = per_page if per_page and per_page > 0 else default_per_page
+    return page, min(per_page, MAX_PER_PAGE)
+
+
+def paginate(session: Session, stmt: Select, page: int | None, per_page: int | None = None, *, scalars: bool = True) -> Page:
+    page, per_page = clamp_page(page, per_page)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(page, pages)
+    limited = stmt.limit(per_page).offset((page - 1) * per_page)
+    items = session.scalars(limited).all() if scalars else session.execute(limited).all()
+    return Page(items=items, page=page, per_page=per_page, total=total)

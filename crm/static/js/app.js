@@ -1,0 +1,56 @@
+// The few lines htmx attributes cannot do: theme toggle, drag-and-drop sorting.
+(function () {
+  "use strict";
+
+  // Theme: flip instantly and remember in a cookie the server reads, so the
+  // next page renders in the right theme from its first byte (no flash).
+  function effectiveTheme() {
+    var t = document.documentElement.getAttribute("data-theme");
+    if (t === "dark" || t === "light") return t;
+    return window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  }
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest("[data-theme-toggle]");
+    if (!btn) return;
+    ev.preventDefault();
+    var next = effectiveTheme() === "dark" ? "light" : "dark";
+    document.documentElement.setAttribute("data-theme", next);
+    var meta = document.querySelector('meta[name="color-scheme"]');
+    if (meta) meta.setAttribute("content", next);
+    document.cookie = "theme=" + next + "; path=/; max-age=31536000; samesite=lax" +
+      (location.protocol === "https:" ? "; secure" : "");
+  });
+
+  // Drag-and-drop reordering of [data-sortable] lists; the new order is posted
+  // with the sibling form (htmx-free, a plain form submit).
+  var dragged = null;
+  document.addEventListener("dragstart", function (ev) {
+    var item = ev.target.closest && ev.target.closest("[data-sortable] > li");
+    if (!item) return;
+    dragged = item;
+    item.classList.add("dragging");
+    ev.dataTransfer.effectAllowed = "move";
+    ev.dataTransfer.setData("text/plain", item.dataset.token || "");
+  });
+  document.addEventListener("dragover", function (ev) {
+    if (!dragged) return;
+    var over = ev.target.closest && ev.target.closest("[data-sortable] > li");
+    if (!over || over === dragged || over.parentNode !== dragged.parentNode) return;
+    ev.preventDefault();
+    var rect = over.getBoundingClientRect();
+    var after = ev.clientY > rect.top + rect.height / 2;
+    over.parentNode.insertBefore(dragged, after ? over.nextSibling : over);
+  });
+  document.addEventListener("drop", function (ev) { if (dragged) ev.preventDefault(); });
+  document.addEventListener("dragend", function () {
+    if (!dragged) return;
+    var list = dragged.parentNode;
+    dragged.classList.remove("dragging");
+    dragged = null;
+    var form = list.previousElementSibling;
+    if (!form || !form.matches("[data-sortable-form]")) return;
+    var tokens = Array.prototype.map.call(list.children, function (li) { return li.dataset.token; });
+    form.querySelector('input[name="order"]').value = tokens.join(",");
+    form.submit();
+  });
+})();

@@ -1,0 +1,49 @@
+"""Jinja globals and filters: sidebar, theme, money, dates, messages."""
+
+from __future__ import annotations
+
+from flask import Flask, request, url_for
+from flask_babel import format_datetime, get_locale, gettext
+from flask_login import current_user
+
+from crm.i18n import LOCALE_NAMES
+
+
+def rupiah(amount) -> str:
+    """Rp 1.234.567 (Indonesian grouping), whole rupiah."""
+    if amount is None:
+        return "Rp 0"
+    value = int(round(float(amount)))
+    sign = "-" if value < 0 else ""
+    return f"{sign}Rp {abs(value):,}".replace(",", ".")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["rupiah"] = rupiah
+    app.jinja_env.filters["datetime"] = lambda dt, fmt="medium": format_datetime(dt, fmt) if dt else ""
+    app.jinja_env.globals["msg"] = lambda message, params=None: gettext(message, **(params or {})) if message else ""
+
+    @app.context_processor
+    def _globals():
+        def sidebar():
+            if not current_user.is_authenticated:
+                return []
+            from crm.db import get_session
+            from crm.services.sidebar import sidebar_for
+
+            return sidebar_for(get_session(), current_user.role_enum)
+
+        theme = request.cookies.get("theme")
+        return {
+            "sidebar": sidebar,
+            "theme": theme if theme in ("light", "dark") else "auto",
+            "current_locale": str(get_locale() or "id"),
+            "locale_names": LOCALE_NAMES,
+            "page_url": _page_url,
+        }
+
+
+def _page_url(page: int) -> str:
+    args = request.args.to_dict()
+    args["page"] = str(page)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
