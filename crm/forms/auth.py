@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from crm.i18n import LOCALE_NAMES
@@ -20,7 +21,7 @@ class PreferencesForm(FlaskForm):
         _l("Name"),
         validators=[DataRequired(REQUIRED), Length(max=NAME_MAX, message=_l("At most %(max)d characters."))],
     )
-    locale = SelectField(_l("Language"), choices=list(LOCALE_NAMES.items()), validate_choice=False)
+    locale = SelectField(_l("Language"), choices=[SelectChoice(k, v) for k, v in LOCALE_NAMES.items()], validate_choice=False)
 
 
 class PasswordChangeForm(FlaskForm):

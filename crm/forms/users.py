@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from crm.forms.auth import REQUIRED
 from crm.i18n import LOCALE_NAMES
@@ -10,33 +11,39 @@ from crm.services.users import EMAIL_MAX, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
 ROLE_LABELS = {"staff": _l("Staff"), "admin": _l("Admin"), "master_admin": _l("Master admin")}
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 class UserForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=NAME_MAX, message=_l("At most %(max)d characters."))])
+    name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=NAME_MAX, message=_l("At most %(max)d characters."))])
     email = EmailField(
         _l("Email"),
+        filters=[_strip],
         validators=[
             DataRequired(REQUIRED),
             Length(max=EMAIL_MAX, message=_l("At most %(max)d characters.")),
-            Email(message=_l("Please enter a valid email address."), check_deliverability=False),
+            # Permissive on purpose: self-hosted teams use internal domains (e.g. .local).
+            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Please enter a valid email address.")),
         ],
     )
     # Choices are limited to what the actor may grant; anything else posted is
     # refused by the form (message below) and again by the service.
     role = SelectField(_l("Role"), choices=[], validate_choice=False)
     active = BooleanField(_l("Active"), default=True)
-    locale = SelectField(_l("Language"), choices=[("", _l("Default for the role"))] + list(LOCALE_NAMES.items()), validate_choice=False)
+    locale = SelectField(_l("Language"), choices=[SelectChoice("", _l("Default for the role"))] + [SelectChoice(k, v) for k, v in LOCALE_NAMES.items()], validate_choice=False)
     password = PasswordField(
         _l("Password"),
         validators=[Optional(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX, message=_l("Between %(min)d and %(max)d characters."))],
     )
 
     def set_roles(self, roles):
-        self.role.choices = [(r.value, ROLE_LABELS[r.value]) for r in roles]
+        self.role.choices = [SelectChoice(r.value, ROLE_LABELS[r.value]) for r in roles]
 
     def validate_role(self, field):
         from wtforms.validators import ValidationError
 
-        if field.data not in {value for value, _ in field.choices}:
+        if field.data not in {c.value for c in field.choices}:
             raise ValidationError(_l("Please choose one of the roles offered."))
 
     def validate_locale(self, field):

@@ -11,6 +11,7 @@ from typing import Callable
 from rq import Queue, get_current_job
 
 from crm.db import session_scope
+from crm.i18n import N_
 from crm.redis_conn import get_redis
 from crm.services import jobruns
 from crm.services.errors import DomainError
@@ -63,6 +64,6 @@ def run_tracked(run_id: int, work: Callable) -> None:
             log.exception("job run %s failed", run_id)
             session.rollback()
             run = session.get(JobRun, run_id)
-            jobruns.mark_failed(run, "An unexpected error happened. It has been logged; please try again.")
+            jobruns.mark_failed(run, N_("An unexpected error happened. It has been logged; please try again."))
             session.commit()
             raise

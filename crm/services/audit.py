@@ -74,7 +74,7 @@ ACTIONS: dict[str, str] = {
     "user.deactivate": N_("User deactivated"),
     "user.activate": N_("User reactivated"),
     "user.delete": N_("User deleted"),
-    "user.password_change": N_("Own password changed"),
+    "user.password_change": N_("Changed own password"),
     "sidebar.change": N_("Sidebar changed"),
     "settings.change": N_("Settings changed"),
     "export.request": N_("Export requested"),

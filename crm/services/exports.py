@@ -81,6 +81,25 @@ def _throttled(progress: Progress | None, total: int) -> Callable[[int], None]:
     return tick
 
 
+def iter_keyset(session: Session, stmt, key, size: int = 1000):
+    """Stream the rows of `stmt` in chunks ordered by the unique `key`.
+
+    Each chunk is its own query, so the caller may commit between rows (progress
+    updates) without invalidating a server-side cursor; memory stays flat.
+    """
+    last = None
+    stmt = stmt.order_by(None).order_by(key)
+    while True:
+        chunk_stmt = stmt if last is None else stmt.where(key > last)
+        chunk = session.scalars(chunk_stmt.limit(size)).all()
+        if not chunk:
+            return
+        yield from chunk
+        last = getattr(chunk[-1], key.key)
+        if len(chunk) < size:
+            return
+
+
 USER_EXPORT_HEADER = ("id", "name", "email", "role", "active", "language", "created_at", "last_login_at")
 
 
@@ -98,7 +117,7 @@ def export_users(session: Session, run: JobRun, out_dir: Path, *, tz: str, progr
     tick = _throttled(progress, total)
 
     def rows():
-        for i, user in enumerate(session.scalars(stmt.execution_options(yield_per=1000)), start=1):
+        for i, user in enumerate(iter_keyset(session, stmt, User.id), start=1):
             tick(i)
             yield (
                 user.id,
