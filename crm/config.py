@@ -29,6 +29,13 @@ def export_dir(env: Mapping[str, str] | None = None) -> Path:
     return path
 
 
+def upload_dir(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    path = Path(env.get("CRM_UPLOAD_DIR") or instance_path(env) / "uploads")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def _secret_key(inst: Path, env: Mapping[str, str]) -> str:
     if env.get("SECRET_KEY"):
         return env["SECRET_KEY"]
@@ -59,6 +66,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "CRM_HTTPS": https,
         "CRM_QUEUE": env.get("CRM_QUEUE") or "crm",
         "CRM_EXPORT_DIR": str(export_dir(env)),
+        "CRM_UPLOAD_DIR": str(upload_dir(env)),
         "CRM_LOGIN_LIMIT": env.get("CRM_LOGIN_LIMIT") or "10 per minute",
         "CRM_PAGE_SIZE": int(env.get("CRM_PAGE_SIZE") or 25),
         # Flask / extensions

@@ -20,6 +20,12 @@ class PageDef:
 
 PAGES: list[PageDef] = [
     PageDef("home", "main.home", N_("Home"), "home", Role.STAFF),
+    PageDef("my_batches", "batches.index", N_("My customers"), "batches", Role.STAFF),
+    PageDef("requests", "requests.index", N_("Record requests"), "inbox", Role.STAFF),
+    PageDef("notifications", "notifications.index", N_("Notifications"), "bell", Role.STAFF),
+    PageDef("databases", "databases.index", N_("Customer databases"), "database", Role.ADMIN),
+    PageDef("products", "products.index", N_("Products"), "box", Role.ADMIN),
+    PageDef("assignments", "assignments.index", N_("Assignments"), "shuffle", Role.ADMIN),
     PageDef("admin_users", "admin_users.index", N_("Users"), "users", Role.ADMIN),
     PageDef("admin_audit", "audit.index", N_("Audit log"), "log", Role.ADMIN),
     PageDef("admin_sidebar", "sidebar.index", N_("Sidebar"), "menu", Role.ADMIN),

@@ -21,7 +21,12 @@ def rupiah(amount) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["rupiah"] = rupiah
     app.jinja_env.filters["datetime"] = lambda dt, fmt="medium": format_datetime(dt, fmt) if dt else ""
-    app.jinja_env.globals["msg"] = lambda message, params=None: gettext(message, **(params or {})) if message else ""
+    def msg(message, params=None) -> str:
+        """Translate a service msgid (with its params) in the reader's language."""
+        return gettext(message, **(params or {})) if message else ""
+
+    app.jinja_env.globals["msg"] = msg
+    app.jinja_env.filters["msg"] = msg
 
     @app.context_processor
     def _globals():

@@ -29,6 +29,10 @@ def _own(run_id: int):
 def show(run_id: int):
     run = _own(run_id)
     from crm.blueprints._htmx import is_htmx
+    from crm.jobs import live_progress
+
+    live_progress(run, current_app.config["REDIS_URL"])
+    get_session().commit()
 
     status = STOP_POLLING if run.finished and is_htmx() else 200
     return render("jobs/show.html", block="progress", run=run, status=status)

@@ -4,7 +4,6 @@ from flask import Blueprint, current_app, jsonify
 
 from crm.blueprints._access import login_required, public
 from crm.blueprints._helpers import actor
-from crm.blueprints._htmx import render
 from crm.db import get_session
 from crm.services import health
 
@@ -14,8 +13,13 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @login_required
 def home():
+    """Staff land on their batches, admins on the database overview."""
+    from flask import redirect, url_for
+
+    from crm.models import Role
+
     user = actor()
-    return render("home/index.html", user=user)
+    return redirect(url_for("databases.index" if user.has_role(Role.ADMIN) else "batches.index"))
 
 
 @bp.route("/healthz")

@@ -30,7 +30,28 @@ def enqueue_run(func: Callable, run_id: int, *, redis_url: str, queue_name: str,
     return q.enqueue(func, run_id, job_id=f"jobrun-{run_id}", job_timeout=timeout, result_ttl=3600, failure_ttl=86400)
 
 
-def run_tracked(run_id: int, work: Callable) -> None:
+def live_progress(run, redis_url: str) -> None:
+    """Fill a running JobRun's progress from its RQ job's meta, and notice a
+    work horse that died without recording anything (crash, OOM kill)."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    if run.finished:
+        return
+    try:
+        job = Job.fetch(f"jobrun-{run.id}", connection=get_redis(redis_url))
+    except NoSuchJobError:
+        return
+    except Exception:  # Redis down: show what the database knows
+        return
+    meta = job.get_meta(refresh=False) or {}
+    if "done" in meta:
+        run.progress_done, run.progress_total = int(meta["done"]), int(meta.get("total") or 0)
+    if job.is_failed and not run.finished:
+        jobruns.mark_failed(run, N_("The background job stopped unexpectedly. Please try again."))
+
+
+def run_tracked(run_id: int, work: Callable, on_failure: Callable | None = None) -> None:
     """Run `work(session, run, progress)` with the JobRun's status kept durable.
 
     A finished run is not run again (idempotent). Domain errors end the run as
@@ -47,8 +68,9 @@ def run_tracked(run_id: int, work: Callable) -> None:
         rq_job = get_current_job()
 
         def progress(done: int, total: int) -> None:
+            # Live progress lives in Redis (job.meta): the work itself may be one
+            # long transaction that must not be committed half-way.
             run.progress_done, run.progress_total = done, total
-            session.commit()
             if rq_job is not None:
                 rq_job.meta.update(done=done, total=total, at=time.time())
                 rq_job.save_meta()
@@ -60,10 +82,14 @@ def run_tracked(run_id: int, work: Callable) -> None:
             session.rollback()
             run = session.get(JobRun, run_id)
             jobruns.mark_failed(run, exc.message, **exc.params)
-        except Exception:
+            if on_failure:
+                on_failure(session, run, exc)
+        except Exception as exc:
             log.exception("job run %s failed", run_id)
             session.rollback()
             run = session.get(JobRun, run_id)
             jobruns.mark_failed(run, N_("An unexpected error happened. It has been logged; please try again."))
+            if on_failure:
+                on_failure(session, run, exc)
             session.commit()
             raise

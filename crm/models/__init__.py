@@ -7,5 +7,6 @@ from crm.models.navigation import SidebarEntry
 from crm.models.jobs import JobRun
 from crm.models.products import Product
 from crm.models.notifications import Notification
+from crm.models.customers import Batch, CustomerDatabase, CustomerRecord, RecordRequest, RecordStatusEvent
 
-__all__ = ["Base", "Role", "User", "AuditEntry", "SidebarEntry", "JobRun", "Product", "Notification"]
+__all__ = ["Base", "Role", "User", "AuditEntry", "SidebarEntry", "JobRun", "Product", "Notification", "Batch", "CustomerDatabase", "CustomerRecord", "RecordRequest", "RecordStatusEvent"]

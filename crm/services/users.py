@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm.i18n import LOCALES, N_
-from crm.models import AuditEntry, JobRun, Role, User
+from crm.models import AuditEntry, Batch, CustomerDatabase, CustomerRecord, JobRun, RecordRequest, RecordStatusEvent, Role, User
 from crm.models.users import new_auth_token
 from crm.services import audit
 from crm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -261,6 +261,11 @@ def set_active(session: Session, *, actor: User, user: User, active: bool) -> Us
 HISTORY_CHECKS: list[tuple[str, Callable[[Session, int], bool]]] = [
     (N_("actions in the audit log"), lambda s, uid: s.scalar(select(AuditEntry.id).where(AuditEntry.actor_id == uid).limit(1)) is not None),
     (N_("background jobs"), lambda s, uid: s.scalar(select(JobRun.id).where(JobRun.created_by_id == uid).limit(1)) is not None),
+    (N_("customer records"), lambda s, uid: s.scalar(select(CustomerRecord.id).where(CustomerRecord.assigned_to_id == uid).limit(1)) is not None),
+    (N_("batches"), lambda s, uid: s.scalar(select(Batch.id).where(Batch.staff_id == uid).limit(1)) is not None),
+    (N_("record requests"), lambda s, uid: s.scalar(select(RecordRequest.id).where(RecordRequest.staff_id == uid).limit(1)) is not None),
+    (N_("status changes"), lambda s, uid: s.scalar(select(RecordStatusEvent.id).where(RecordStatusEvent.user_id == uid).limit(1)) is not None),
+    (N_("uploads"), lambda s, uid: s.scalar(select(CustomerDatabase.id).where(CustomerDatabase.uploaded_by_id == uid).limit(1)) is not None),
 ]
 
 

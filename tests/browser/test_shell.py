@@ -57,8 +57,8 @@ def test_phone_shell_language_theme_menu_and_sign_out(live_server, live_db, page
     page.fill("#login-form input[name=password]", PASSWORD)
     with page.expect_navigation():
         submit.click()
-    assert page.url == f"{base}/"
-    expect(page.locator("#home-welcome")).to_be_visible()
+    assert page.url == f"{base}/my/batches"  # staff land on their batches
+    expect(page.locator("#batches-cards")).to_be_visible()
     expect(page.locator("#logout-button")).to_have_text(indonesian("Sign out"))
 
     # My account: switch the language to English.

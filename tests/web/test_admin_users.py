@@ -141,7 +141,7 @@ def test_sidebar_configurator_over_http(client, db):
 
     folder = db.scalar(select(SidebarEntry).where(SidebarEntry.kind == "folder"))
     client.post("/admin/sidebar/pages/admin_users/folder", data={"folder_id": folder.id})
-    nav = client.get("/").get_data(as_text=True)
+    nav = client.get("/account").get_data(as_text=True)
     assert nav.index("Tim") < nav.index('data-page="admin_users"')
     client.post("/admin/sidebar/pages/home/visibility", data={"role": "staff", "hidden": "1"})
     client.post("/logout")

@@ -11,11 +11,13 @@ def test_login_logout_flow(client, db):
     user = make_user(db, "staff")
     r = client.post("/login", data={"email": user.email.upper(), "password": PASSWORD})
     assert r.status_code == 303 and r.headers["Location"] == "/"
-    assert client.get("/").status_code == 200
+    assert client.get("/").headers["Location"] == "/my/batches"  # staff land on their batches
+    assert client.get("/account").status_code == 200
     assert client.get("/logout").status_code == 405  # no state change over GET
     r = client.post("/logout")
     assert r.status_code == 303 and "/login" in r.headers["Location"]
-    assert client.get("/").status_code == 302
+    r = client.get("/account")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
 
 
 def test_login_redirects_back_to_local_next_only(client, db):
@@ -41,17 +43,18 @@ def test_bad_logins_get_clear_message_in_users_language(client, db):
     assert r.status_code == 422 and "This field is required." in r.get_data(as_text=True)
     r = client.post("/login", data={"email": "a" * 300 + "@x.com", "password": "x" * 300}, headers={"Accept-Language": "en"})
     assert r.status_code == 422 and "Too long." in r.get_data(as_text=True)
-    assert client.get("/").status_code == 302
+    r = client.get("/account")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
 
 
 def test_deactivated_user_cannot_login_and_is_logged_out(client, db):
     admin = make_user(db, "admin")
     user = make_user(db, "staff")
     login(client, user)
-    assert client.get("/").status_code == 200
+    assert client.get("/account").status_code == 200
     svc.set_active(db, actor=admin, user=user, active=False)
     db.flush()
-    r = client.get("/")
+    r = client.get("/account")
     assert r.status_code == 302 and "/login" in r.headers["Location"]
     r = client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert r.status_code == 422
@@ -74,7 +77,7 @@ def test_remember_cookie_survives_session_loss(client, db):
     user = make_user(db, "staff")
     login(client, user, remember=True)
     client.delete_cookie("session")
-    assert client.get("/").status_code == 200
+    assert client.get("/account").status_code == 200
 
 
 def test_account_language_and_password(client, db):

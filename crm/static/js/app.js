@@ -54,3 +54,30 @@
     form.submit();
   });
 })();
+
+// Copy-link buttons: [data-copy] puts its value on the clipboard.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest && ev.target.closest("[data-copy]");
+    if (!btn) return;
+    ev.preventDefault();
+    var text = btn.getAttribute("data-copy");
+    var done = function () {
+      var label = btn.textContent;
+      btn.textContent = btn.getAttribute("data-copied") || "✓";
+      btn.classList.add("copied");
+      setTimeout(function () { btn.textContent = label; btn.classList.remove("copied"); }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () { fallback(text); done(); });
+    } else { fallback(text); done(); }
+  });
+  function fallback(text) {
+    var ta = document.createElement("textarea");
+    ta.value = text; ta.setAttribute("readonly", ""); ta.className = "sr-only";
+    document.body.appendChild(ta); ta.select();
+    try { document.execCommand("copy"); } catch (e) { /* nothing else to try */ }
+    document.body.removeChild(ta);
+  }
+})();

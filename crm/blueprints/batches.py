@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, make_response, request, url_for
+
+from crm.blueprints._access import login_required
+from crm.blueprints._helpers import actor, int_arg, safe_next, translate
+from crm.blueprints._htmx import is_htmx, redirect_after_post, render
+from crm.db import get_session
+from crm.models import Batch, Product
+from crm.services import distribution as svc
+from crm.services import products
+from crm.services.errors import DomainError, NotFound
+from crm.services.phones import wa_link
+
+bp = Blueprint("batches", __name__)
+
+
+def _filters():
+    sort = request.args.get("sort", "date")
+    return {
+        "product_id": int_arg("product"),
+        "unfinished": request.args.get("unfinished") == "1",
+        "sort": sort if sort in svc.SORTS else "date",
+    }
+
+
+@bp.route("/my/batches")
+@login_required
+def index():
+    flt = _filters()
+    page = svc.list_batches(get_session(), staff=actor(), page=int_arg("page", 1), **flt)
+    return render("batches/index.html", block="cards", page=page, flt=flt, products=products.list_products(get_session()))
+
+
+def _batch(batch_id: int):
+    try:
+        return svc.get_batch(get_session(), staff=actor(), batch_id=batch_id)
+    except NotFound:
+        abort(404)
+
+
+def _wa(product: Product, record) -> str | None:
+    if not record.phone:
+        return None
+    return wa_link(record.phone, products.wa_message(product, name=record.name, username=record.username))
+
+
+@bp.route("/my/batches/<int:batch_id>")
+@login_required
+def show(batch_id: int):
+    session = get_session()
+    me = actor()
+    batch = _batch(batch_id)
+    wa = request.args.get("wa") if request.args.get("wa") in svc.WA_FILTERS else None
+    respond = request.args.get("respond") if request.args.get("respond") in svc.RESPOND_FILTERS else None
+    q = request.args.get("q", "")[:100]
+    records = svc.list_batch_records(session, staff=me, batch=batch, wa=wa, respond=respond, q=q, page=int_arg("page", 1))
+    product = session.get(Product, batch.product_id)
+    card = svc.batch_card(session, staff=me, batch=batch)
+    return render("batches/show.html", block="records", batch=batch, card=card, records=records, product=product,
+                  wa_url=lambda r: _wa(product, r), flt={"wa": wa, "respond": respond, "q": q})
+
+
+@bp.route("/my/records/<int:record_id>/status", methods=["POST"])
+@login_required
+def set_status(record_id: int):
+    """One tap: htmx swaps only this record's row and the batch counts (out of band)."""
+    session = get_session()
+    me = actor()
+    field = request.form.get("field", "")
+    value = request.form.get("value") or None
+    try:
+        record = svc.set_status(session, actor=me, record_id=record_id, field=field, value=value)
+        session.commit()
+    except NotFound:
+        abort(404)
+    except DomainError as e:
+        session.rollback()
+        return make_response(translate(e), 422)
+    if not is_htmx():
+        return redirect_after_post(safe_next(request.form.get("next"), url_for("batches.show", batch_id=record.batch_id)))
+    batch = session.get(Batch, record.batch_id)
+    product = session.get(Product, record.product_id)
+    card = svc.batch_card(session, staff=me, batch=batch)
+    ctx = {"batch": batch, "card": card, "product": product, "wa_url": lambda r: _wa(product, r), "r": record, "oob": True}
+    from jinja2_fragments.flask import render_block
+
+    body = render_block("batches/show.html", "record_row", **ctx) + render_block("batches/show.html", "batch_counts", **ctx)
+    response = make_response(body)
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.route("/my/batches/<int:batch_id>/title", methods=["POST"])
+@login_required
+def rename(batch_id: int):
+    session = get_session()
+    _batch(batch_id)
+    try:
+        svc.rename_batch(session, actor=actor(), batch_id=batch_id, title=request.form.get("title", ""))
+        session.commit()
+    except DomainError as e:
+        session.rollback()
+        if is_htmx():
+            return make_response(translate(e), 422)
+        from crm.blueprints._helpers import flash_error
+
+        flash_error(e)
+    return redirect_after_post(safe_next(request.form.get("next"), url_for("batches.show", batch_id=batch_id)))
+
+
+@bp.route("/my/batches/<int:batch_id>/pin", methods=["POST"])
+@login_required
+def pin(batch_id: int):
+    session = get_session()
+    _batch(batch_id)
+    svc.set_pinned(session, actor=actor(), batch_id=batch_id, pinned=request.form.get("pinned") == "1")
+    session.commit()
+    return redirect_after_post(safe_next(request.form.get("next"), url_for("batches.index")))

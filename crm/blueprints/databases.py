@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, make_response, request, send_file, url_for
+from flask_babel import gettext
+
+from crm.blueprints._access import requires
+from crm.blueprints._helpers import actor, attach_error, flash_error, int_arg
+from crm.blueprints._htmx import is_htmx, redirect_after_post, render
+from crm.db import get_session
+from crm.forms.customers import UploadForm
+from crm.jobs import enqueue_run, live_progress
+from crm.jobs.imports import import_database, inspect_database
+from crm.i18n import N_
+from crm.models import CustomerDatabase, JobRun, Product, Role
+from crm.services import databases as svc
+from crm.services import jobruns, products
+from crm.services.errors import DomainError, NotFound, ValidationFailed
+
+bp = Blueprint("databases", __name__, url_prefix="/databases")
+
+PROCESSING = (CustomerDatabase.UPLOADED, CustomerDatabase.INSPECTING, CustomerDatabase.IMPORTING)
+
+
+def _upload_form(formdata=True) -> UploadForm:
+    form = UploadForm() if formdata else UploadForm(formdata=None)
+    form.product_id.choices = [(p.id, p.name) for p in products.list_products(get_session(), include_archived=False)]
+    if request.method == "GET" and request.args.get("product"):
+        form.product_id.data = int_arg("product")
+    return form
+
+
+def _index(form=None, status=200):
+    return render("databases/index.html", overview=svc.overview(get_session()), form=form or _upload_form(False), status=status)
+
+
+@bp.route("", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def index():
+    if request.method == "GET":
+        return _index()
+    form = _upload_form()
+    if not form.validate_on_submit():
+        return _index(form, 422)
+    upload = request.files.get("file")
+    session = get_session()
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationFailed(N_("Please choose a file."), field="file")
+        db = svc.store_upload(
+            session,
+            actor=actor(),
+            product_id=form.product_id.data,
+            file_name=upload.filename,
+            stream=upload.stream,
+            upload_dir=Path(current_app.config["CRM_UPLOAD_DIR"]),
+            max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+            name=form.name.data or "",
+        )
+        run = jobruns.create(session, actor=actor(), kind="inspect_database", params={"database_id": db.id})
+        db.job_run_id = run.id
+        session.commit()
+    except DomainError as e:
+        session.rollback()
+        attach_error(form, e)
+        return _index(form, 422)
+    _enqueue(inspect_database, run.id)
+    return redirect_after_post(url_for("databases.show", database_id=db.id))
+
+
+def _enqueue(func, run_id: int) -> None:
+    enqueue_run(func, run_id, redis_url=current_app.config["REDIS_URL"], queue_name=current_app.config["CRM_QUEUE"])
+
+
+def _get(database_id: int) -> CustomerDatabase:
+    try:
+        return svc.get_database(get_session(), database_id, kind="customer")
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/<int:database_id>")
+@requires(Role.ADMIN)
+def show(database_id: int):
+    session = get_session()
+    db = _get(database_id)
+    run = session.get(JobRun, db.job_run_id) if db.job_run_id else None
+    if run is not None and db.status in PROCESSING:
+        live_progress(run, current_app.config["REDIS_URL"])
+        if run.status == JobRun.FAILED and db.status in PROCESSING:
+            svc.mark_failed(session, db.id, DomainError(run.message, **(run.message_params or {})))
+        session.commit()
+    if is_htmx() and request.args.get("poll"):
+        if db.status not in PROCESSING:
+            response = make_response("", 286)
+            response.headers["HX-Refresh"] = "true"
+            response.vary.add("HX-Request")
+            return response
+        return render("databases/show.html", block="progress", db=db, run=run)
+    ctx = {"db": db, "run": run, "product": session.get(Product, db.product_id), "reasons": svc.REJECT_REASONS}
+    if db.status == CustomerDatabase.DONE:
+        ctx["quality"] = svc.quality(session, db)
+        ctx["records"] = svc.list_records(session, database_id=db.id, q=request.args.get("q", "")[:100], page=int_arg("page", 1))
+        ctx["q"] = request.args.get("q", "")[:100]
+    return render("databases/show.html", block="records" if request.args.get("q") is not None or request.args.get("page") else None, **ctx)
+
+
+@bp.route("/<int:database_id>/mapping", methods=["POST"])
+@requires(Role.ADMIN)
+def mapping(database_id: int):
+    session = get_session()
+    db = _get(database_id)
+    choice = svc.Mapping(
+        username=request.form.get("username", ""),
+        name=request.form.get("name") or None,
+        phone=request.form.get("phone") or None,
+    )
+    try:
+        svc.confirm_mapping(session, actor=actor(), database_id=db.id, mapping=choice)
+        run = jobruns.create(session, actor=actor(), kind="import_database", params={"database_id": db.id})
+        db.job_run_id = run.id
+        session.commit()
+    except DomainError as e:
+        session.rollback()
+        flash_error(e)
+        return redirect_after_post(url_for("databases.show", database_id=database_id))
+    _enqueue(import_database, run.id)
+    return redirect_after_post(url_for("databases.show", database_id=db.id))
+
+
+@bp.route("/<int:database_id>/revert", methods=["POST"])
+@requires(Role.ADMIN)
+def revert(database_id: int):
+    session = get_session()
+    _get(database_id)
+    try:
+        n = svc.revert_import(session, actor=actor(), database_id=database_id)
+        session.commit()
+        flash(gettext("Import reverted: %(n)s records removed.", n=n), "success")
+    except DomainError as e:
+        session.rollback()
+        flash_error(e)
+    return redirect_after_post(url_for("databases.show", database_id=database_id))
+
+
+@bp.route("/<int:database_id>/rejected.csv")
+@requires(Role.ADMIN)
+def rejected(database_id: int):
+    db = _get(database_id)
+    if not db.rejected_path or not Path(db.rejected_path).exists():
+        abort(404)
+    return send_file(db.rejected_path, as_attachment=True, download_name=f"rejected-{db.id}-{Path(db.file_name).stem}.csv",
+                     mimetype="text/csv", max_age=0)

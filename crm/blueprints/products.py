@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from flask import Blueprint, flash, request, url_for
+from flask_babel import gettext
+
+from crm.blueprints._access import requires
+from crm.blueprints._helpers import actor, attach_error, flash_error
+from crm.blueprints._htmx import redirect_after_post, render
+from crm.db import get_session
+from crm.forms.customers import ProductForm
+from crm.models import Role
+from crm.models.products import DEFAULT_WA_TEMPLATE
+from crm.services import products as svc
+from crm.services.errors import DomainError
+
+bp = Blueprint("products", __name__, url_prefix="/products")
+
+
+def _page(form=None, status=200):
+    form = form or ProductForm(formdata=None, wa_template=DEFAULT_WA_TEMPLATE)
+    return render("products/index.html", products=svc.list_products(get_session()), form=form, status=status)
+
+
+@bp.route("", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def index():
+    if request.method == "GET":
+        return _page()
+    form = ProductForm()
+    if form.validate_on_submit():
+        try:
+            svc.create_product(get_session(), actor=actor(), name=form.name.data, wa_template=form.wa_template.data)
+            get_session().commit()
+            flash(gettext("Product saved."), "success")
+            return redirect_after_post(url_for("products.index"))
+        except DomainError as e:
+            get_session().rollback()
+            attach_error(form, e)
+    return _page(form, 422)
+
+
+@bp.route("/<int:product_id>", methods=["POST"])
+@requires(Role.ADMIN)
+def update(product_id: int):
+    session = get_session()
+    try:
+        svc.update_product(session, actor=actor(), product_id=product_id, name=request.form.get("name", ""),
+                           wa_template=request.form.get("wa_template", ""))
+        session.commit()
+        flash(gettext("Product saved."), "success")
+    except DomainError as e:
+        session.rollback()
+        flash_error(e)
+    return redirect_after_post(url_for("products.index"))
+
+
+@bp.route("/<int:product_id>/archive", methods=["POST"])
+@requires(Role.ADMIN)
+def archive(product_id: int):
+    session = get_session()
+    archived = request.form.get("archived") == "1"
+    try:
+        svc.set_archived(session, actor=actor(), product_id=product_id, archived=archived)
+        session.commit()
+        flash(gettext("Product archived.") if archived else gettext("Product restored."), "success")
+    except DomainError as e:
+        session.rollback()
+        flash_error(e)
+    return redirect_after_post(url_for("products.index"))

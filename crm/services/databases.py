@@ -1,0 +1,508 @@
+"""Customer databases: upload → inspect → map columns → import → report/revert.
+
+The pipeline is shared by every upload of customer-like rows (customer
+databases now, special lists later: `kind`).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Callable
+
+from sqlalchemy import case, delete, exists, func, insert, select
+from sqlalchemy.orm import Session
+
+from crm.db import utcnow
+from crm.i18n import N_
+from crm.models import CustomerDatabase, CustomerRecord, Product, Role, User
+from crm.services import audit, products
+from crm.services.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from crm.services.exports import safe_cell
+from crm.services.pagination import Page, paginate
+from crm.services.phones import normalize_phone
+from crm.services.tabular import ALLOWED_EXTENSIONS, TableError, open_table, preview, sniff_format
+
+Progress = Callable[[int, int], None]
+
+USERNAME_MAX = 100
+NAME_MAX = 200
+CHUNK = 5000
+
+REJECT_REASONS: dict[str, str] = {
+    "missing_username": N_("Missing username"),
+    "username_too_long": N_("Username too long"),
+    "bad_phone": N_("Invalid phone number"),
+    "duplicate_in_file": N_("Duplicate in the file"),
+    "already_in_product": N_("Already in this product"),
+}
+
+audit.register_action("database.upload", N_("Database uploaded"))
+audit.register_action("database.import", N_("Database imported"))
+audit.register_action("database.revert", N_("Import reverted"))
+
+# --- column recognition -----------------------------------------------------------
+
+
+def _norm_header(h: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", (h or "").lower())
+
+
+_SYNONYMS = {
+    "username": ["username", "user", "userid", "usernames", "idusername", "useridlogin", "iduser", "login", "akun", "idakun",
+                 "memberid", "idmember", "member", "userlogin", "namaakun", "usernamemember"],
+    "name": ["name", "nama", "namalengkap", "fullname", "customername", "namapelanggan", "namamember", "namacustomer",
+             "pelanggan", "customer", "nasabah", "namanasabah"],
+    "phone": ["phone", "phonenumber", "nohp", "nomorhp", "hp", "handphone", "whatsapp", "wa", "nowa", "nomorwa", "telepon",
+              "telp", "notelp", "notelepon", "nomortelepon", "mobile", "mobilephone", "nohandphone", "kontak", "contact", "nomor"],
+}
+
+
+def is_bank_column(header: str) -> bool:
+    """Bank-account numbers (rekening) are never stored or shown."""
+    h = _norm_header(header)
+    if not h:
+        return False
+    if "rekening" in h or h.startswith("norek") or h in {"rek", "norek", "nomorrek", "rekbank"}:
+        return True
+    if "bankaccount" in h or "accountnumber" in h or "accountno" in h or h in {"accno", "acctno", "acc", "noacc", "bankacc", "nomorakunbank"}:
+        return True
+    return False
+
+
+def suggest_mapping(headers: list[str]) -> dict[str, str | None]:
+    normed = [(_norm_header(h), h) for h in headers if not is_bank_column(h)]
+    result: dict[str, str | None] = {}
+    used: set[str] = set()
+    for target in ("username", "phone", "name"):
+        choice = None
+        for syn in _SYNONYMS[target]:
+            for n, h in normed:
+                if n == syn and h not in used:
+                    choice = h
+                    break
+            if choice:
+                break
+        if choice is None:  # looser: contains
+            for n, h in normed:
+                if h in used:
+                    continue
+                if any(s in n for s in _SYNONYMS[target][:3]):
+                    choice = h
+                    break
+        if choice:
+            used.add(choice)
+        result[target] = choice
+    return result
+
+
+# --- upload and inspection ------------------------------------------------------------
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.has_role(Role.ADMIN):
+        raise PermissionDenied(N_("Only admins can upload databases."))
+
+
+def get_database(session: Session, database_id: int, kind: str | None = None) -> CustomerDatabase:
+    db = session.get(CustomerDatabase, database_id)
+    if db is None or (kind and db.kind != kind):
+        raise NotFound(N_("This database does not exist."))
+    return db
+
+
+def store_upload(
+    session: Session,
+    *,
+    actor: User,
+    product_id: int,
+    file_name: str,
+    stream: BinaryIO,
+    upload_dir: Path,
+    max_bytes: int,
+    kind: str = "customer",
+    name: str = "",
+) -> CustomerDatabase:
+    """Save the uploaded bytes and create the database row (inspection runs in a job)."""
+    _require_admin(actor)
+    product = products.get_product(session, product_id, active=True)
+    file_name = os.path.basename((file_name or "").replace("\\", "/")).strip()[:255]
+    if not file_name:
+        raise ValidationFailed(N_("Please choose a file."), field="file")
+    ext = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+    if ext not in ALLOWED_EXTENSIONS:
+        raise ValidationFailed(N_("Only CSV, XLSX and XLS files can be uploaded."), field="file")
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    path = upload_dir / f"{uuid.uuid4().hex}.{ext}"
+    size = 0
+    try:
+        with open(path, "wb") as out:
+            while True:
+                chunk = stream.read(1024 * 1024)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ValidationFailed(N_("The file is larger than %(mb)s MB."), field="file", mb=max_bytes // (1024 * 1024))
+                out.write(chunk)
+        fmt = sniff_format(path, file_name)
+    except DomainError:
+        path.unlink(missing_ok=True)
+        raise
+    db = CustomerDatabase(
+        product_id=product.id,
+        kind=kind,
+        name=(name or "").strip()[:200] or file_name,
+        file_name=file_name,
+        file_format=fmt,
+        file_size=size,
+        stored_path=str(path),
+        uploaded_by_id=actor.id,
+        status=CustomerDatabase.UPLOADED,
+    )
+    session.add(db)
+    session.flush()
+    audit.record(session, actor=actor, action="database.upload", target=db, target_label=f"{product.name}: {db.file_name}",
+                 after={"file": file_name, "size": size, "format": fmt})
+    return db
+
+
+def inspect_database(session: Session, database_id: int, progress: Progress | None = None) -> CustomerDatabase:
+    """Job: read the header and first rows, suggest a mapping, wait for the admin."""
+    db = get_database(session, database_id)
+    if db.status not in (CustomerDatabase.UPLOADED, CustomerDatabase.INSPECTING):
+        return db
+    info, rows = preview(Path(db.stored_path), db.file_format, n=10)
+    db.encoding, db.delimiter = info.encoding, info.delimiter
+    db.headers = list(info.headers)
+    db.dropped_columns = [h for h in info.headers if is_bank_column(h)]
+    keep = [i for i, h in enumerate(info.headers) if not is_bank_column(h)]
+    # The preview never holds bank-account values.
+    db.preview = [["" if is_bank_column(info.headers[i]) else row[i] for i in range(len(info.headers))] for row in rows]
+    db.mapping = {"suggested": suggest_mapping(info.headers), "keep": len(keep)}
+    db.status = CustomerDatabase.MAPPING
+    session.flush()
+    return db
+
+
+def mark_failed(session: Session, database_id: int, error: Exception) -> None:
+    """After a failed job (already rolled back): record why, remove partial files."""
+    db = session.get(CustomerDatabase, database_id)
+    if db is None:
+        return
+    if isinstance(error, DomainError):
+        db.error, db.error_params = error.message, error.params
+    else:
+        db.error, db.error_params = N_("The file could not be processed (unexpected error)."), {}
+    db.status = CustomerDatabase.FAILED
+    db.finished_at = utcnow()
+    delete_stored_file(db)
+    db.stored_path = None
+    if db.rejected_path:
+        Path(db.rejected_path).unlink(missing_ok=True)
+        db.rejected_path = None
+    session.flush()
+
+
+@dataclass
+class Mapping:
+    username: str
+    name: str | None = None
+    phone: str | None = None
+
+
+def confirm_mapping(session: Session, *, actor: User, database_id: int, mapping: Mapping) -> CustomerDatabase:
+    _require_admin(actor)
+    db = get_database(session, database_id)
+    if db.status != CustomerDatabase.MAPPING:
+        raise Conflict(N_("This upload is not waiting for a column mapping."))
+    headers = set(db.headers)
+    if not mapping.username:
+        raise ValidationFailed(N_("Choose the column that holds the username."), field="username")
+    chosen = [c for c in (mapping.username, mapping.name, mapping.phone) if c]
+    for col in chosen:
+        if col not in headers:
+            raise ValidationFailed(N_("Unknown column %(col)s."), col=col)
+        if is_bank_column(col):
+            raise ValidationFailed(N_("Bank-account columns are never imported."), field="username")
+    if len(set(chosen)) != len(chosen):
+        raise ValidationFailed(N_("Each field needs its own column."), field="username")
+    db.mapping = {**(db.mapping or {}), "username": mapping.username, "name": mapping.name, "phone": mapping.phone}
+    db.status = CustomerDatabase.IMPORTING
+    session.flush()
+    return db
+
+
+# --- the import -----------------------------------------------------------------------
+
+
+def _rejected_path(reject_dir: Path, db: CustomerDatabase) -> Path:
+    reject_dir.mkdir(parents=True, exist_ok=True)
+    return reject_dir / f"database-{db.id}-rejected.csv"
+
+
+def run_import(session: Session, database_id: int, *, reject_dir: Path, progress: Progress | None = None) -> CustomerDatabase:
+    """Job: validate, normalise, de-duplicate and insert every row, in one
+    transaction (a failure leaves nothing half-imported)."""
+    db = get_database(session, database_id)
+    if db.status != CustomerDatabase.IMPORTING:
+        return db  # finished or reverted already: a rerun does nothing
+    m = db.mapping
+    reject_file = _rejected_path(reject_dir, db)
+    counts = {k: 0 for k in REJECT_REASONS}
+    imported = total = missing_phone = 0
+    product_id = db.product_id
+    seen: set[str] = set()
+    with open_table(Path(db.stored_path), db.file_format) as table, open(reject_file, "w", newline="", encoding="utf-8-sig") as rf:
+        headers = table.info.headers
+        idx = {h: i for i, h in enumerate(headers)}
+        ucol = idx[m["username"]]
+        ncol = idx.get(m.get("name") or "")
+        pcol = idx.get(m.get("phone") or "")
+        dropped = {i for i, h in enumerate(headers) if is_bank_column(h)}
+        visible = [i for i in range(len(headers)) if i not in dropped]
+        extra_cols = [(i, headers[i]) for i in visible if i not in (ucol, ncol, pcol)]
+        writer = csv.writer(rf)
+        writer.writerow([safe_cell(headers[i]) for i in visible] + ["row", "reason"])
+
+        def reject(row_no: int, row: list[str], reason: str) -> None:
+            counts[reason] += 1
+            writer.writerow([safe_cell(row[i]) for i in visible] + [row_no, reason])
+
+        pending: list[tuple[int, list[str], dict[str, Any]]] = []
+
+        def flush() -> None:
+            nonlocal imported, missing_phone
+            if not pending:
+                return
+            names = [p[2]["username"] for p in pending]
+            existing = set(
+                session.scalars(
+                    select(CustomerRecord.username).where(CustomerRecord.product_id == product_id, CustomerRecord.username.in_(names))
+                )
+            )
+            values = []
+            for row_no, row, rec in pending:
+                if rec["username"] in existing:
+                    reject(row_no, row, "already_in_product")
+                    continue
+                if rec["phone"] is None:
+                    missing_phone += 1
+                values.append(rec)
+            if values:
+                session.execute(insert(CustomerRecord), values)
+                imported += len(values)
+            pending.clear()
+
+        for row_no, row in enumerate(table.rows(), start=2):
+            total += 1
+            username = row[ucol].strip().lower()
+            if not username:
+                reject(row_no, row, "missing_username")
+                continue
+            if len(username) > USERNAME_MAX:
+                reject(row_no, row, "username_too_long")
+                continue
+            phone = None
+            if pcol is not None and row[pcol].strip():
+                phone = normalize_phone(row[pcol])
+                if phone is None:
+                    reject(row_no, row, "bad_phone")
+                    continue
+            if username in seen:
+                reject(row_no, row, "duplicate_in_file")
+                continue
+            seen.add(username)
+            extra = {h: row[i] for i, h in extra_cols if row[i]}
+            pending.append((row_no, row, {
+                "product_id": product_id,
+                "database_id": db.id,
+                "username": username,
+                "name": row[ncol].strip()[:NAME_MAX] if ncol is not None else "",
+                "phone": phone,
+                "extra": extra,
+                "ever_assigned": False,
+            }))
+            if len(pending) >= CHUNK:
+                flush()
+                if progress:
+                    progress(total, 0)
+        flush()
+    rejected = sum(counts.values())
+    db.rows_total, db.rows_imported, db.rows_rejected = total, imported, rejected
+    db.rejected_by_reason = {k: v for k, v in counts.items() if v}
+    db.missing_phone = missing_phone
+    db.rejected_path = str(reject_file) if rejected else None
+    if not rejected:
+        reject_file.unlink(missing_ok=True)
+    db.status = CustomerDatabase.DONE
+    db.finished_at = utcnow()
+    db.error, db.error_params = "", {}
+    # The original file may hold bank-account numbers: it is not kept.
+    delete_stored_file(db)
+    db.stored_path = None
+    session.flush()
+    uploader = session.get(User, db.uploaded_by_id) if db.uploaded_by_id else None
+    audit.record(session, actor=uploader, action="database.import", target=db, target_label=db.file_name,
+                 after={"imported": imported, "rejected": rejected, "dropped_columns": db.dropped_columns})
+    if progress:
+        progress(total, total)
+    return db
+
+
+def revert_import(session: Session, *, actor: User, database_id: int) -> int:
+    _require_admin(actor)
+    db = get_database(session, database_id)
+    if db.status != CustomerDatabase.DONE:
+        raise Conflict(N_("Only a finished import can be reverted."))
+    handed = session.scalar(select(exists().where(CustomerRecord.database_id == db.id, CustomerRecord.ever_assigned.is_(True))))
+    if handed:
+        raise Conflict(N_("Records of this import have already been handed out, so it cannot be reverted."))
+    deleted = session.execute(
+        delete(CustomerRecord).where(CustomerRecord.database_id == db.id, CustomerRecord.ever_assigned.is_(False))
+    ).rowcount
+    # An approval may have won the race for some rows: then nothing is reverted.
+    if session.scalar(select(exists().where(CustomerRecord.database_id == db.id))):
+        raise Conflict(N_("Records of this import have already been handed out, so it cannot be reverted."))
+    db.status = CustomerDatabase.REVERTED
+    session.flush()
+    audit.record(session, actor=actor, action="database.revert", target=db, target_label=db.file_name,
+                 before={"records": deleted}, after={"records": 0})
+    return deleted
+
+
+def delete_stored_file(db: CustomerDatabase) -> None:
+    if db.stored_path:
+        Path(db.stored_path).unlink(missing_ok=True)
+
+
+# --- overview, records and quality ----------------------------------------------------------
+
+
+@dataclass
+class Stats:
+    records: int = 0
+    available: int = 0
+    assigned: int = 0
+    wa_ada: int = 0
+    wa_ceklis1: int = 0
+    wa_tidak: int = 0
+    responded: int = 0
+    no_response: int = 0
+    deposited: int = 0  # deposits arrive with the OMSET feature; counted from them then
+
+    def add(self, other: "Stats") -> None:
+        for k in self.__dataclass_fields__:
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+
+    @property
+    def wa_set(self) -> int:
+        return self.wa_ada + self.wa_ceklis1 + self.wa_tidak
+
+    @property
+    def reach_rate(self) -> float | None:
+        return self.wa_ada / self.wa_set if self.wa_set else None
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.responded / self.wa_ada if self.wa_ada else None
+
+
+def _stats_columns():
+    r = CustomerRecord
+    return (
+        func.count(r.id),
+        func.sum(case((r.assigned_to_id.is_(None), 1), else_=0)),
+        func.sum(case((r.wa_status == "ada", 1), else_=0)),
+        func.sum(case((r.wa_status == "ceklis1", 1), else_=0)),
+        func.sum(case((r.wa_status == "tidak", 1), else_=0)),
+        func.sum(case((r.respond_status == "ya", 1), else_=0)),
+        func.sum(case((r.respond_status == "tidak", 1), else_=0)),
+    )
+
+
+def _row_stats(row) -> Stats:
+    records, available, ada, c1, tidak, ya, no = (int(v or 0) for v in row)
+    return Stats(records, available, records - available, ada, c1, tidak, ya, no)
+
+
+def stats_by_database(session: Session, database_ids: list[int]) -> dict[int, Stats]:
+    if not database_ids:
+        return {}
+    rows = session.execute(
+        select(CustomerRecord.database_id, *_stats_columns())
+        .where(CustomerRecord.database_id.in_(database_ids))
+        .group_by(CustomerRecord.database_id)
+    ).all()
+    return {row[0]: _row_stats(row[1:]) for row in rows}
+
+
+@dataclass
+class ProductOverview:
+    product: Product
+    totals: Stats
+    databases: list[tuple[CustomerDatabase, Stats]] = field(default_factory=list)
+
+
+def overview(session: Session, *, kind: str = "customer", limit_per_product: int = 50) -> list[ProductOverview]:
+    """A card per database (newest first, bounded) with per-product totals."""
+    result = []
+    for product in products.list_products(session):
+        dbs = list(session.scalars(
+            select(CustomerDatabase)
+            .where(CustomerDatabase.product_id == product.id, CustomerDatabase.kind == kind)
+            .order_by(CustomerDatabase.uploaded_at.desc(), CustomerDatabase.id.desc())
+            .limit(limit_per_product)
+        ))
+        stats = stats_by_database(session, [d.id for d in dbs])
+        totals_row = session.execute(
+            select(*_stats_columns()).join(CustomerDatabase, CustomerDatabase.id == CustomerRecord.database_id)
+            .where(CustomerRecord.product_id == product.id, CustomerDatabase.kind == kind)
+        ).one()
+        result.append(ProductOverview(product, _row_stats(totals_row), [(d, stats.get(d.id, Stats())) for d in dbs]))
+    return result
+
+
+def list_records(session: Session, *, database_id: int, q: str = "", page: int | None = 1, per_page: int = 50) -> Page:
+    stmt = select(CustomerRecord).where(CustomerRecord.database_id == database_id).order_by(CustomerRecord.id)
+    q = (q or "").strip().lower()
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        stmt = stmt.where((CustomerRecord.username.like(like)) | (func.lower(CustomerRecord.name).like(like)) | (CustomerRecord.phone.like(like)))
+    return paginate(session, stmt, page, per_page)
+
+
+@dataclass
+class Quality:
+    rows_total: int
+    imported: int
+    missing_phone: int
+    invalid_phone: int
+    duplicates_in_file: int
+    already_in_product: int
+    missing_username: int
+    stats: Stats
+
+    @property
+    def phone_problems(self) -> int:
+        return self.missing_phone + self.invalid_phone
+
+
+def quality(session: Session, db: CustomerDatabase) -> Quality:
+    stats = stats_by_database(session, [db.id]).get(db.id, Stats())
+    r = db.rejected_by_reason or {}
+    return Quality(
+        rows_total=db.rows_total,
+        imported=db.rows_imported,
+        missing_phone=db.missing_phone,
+        invalid_phone=r.get("bad_phone", 0),
+        duplicates_in_file=r.get("duplicate_in_file", 0),
+        already_in_product=r.get("already_in_product", 0),
+        missing_username=r.get("missing_username", 0),
+        stats=stats,
+    )

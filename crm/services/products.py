@@ -1,0 +1,110 @@
+"""Products: create, rename, archive, WhatsApp message template."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crm.i18n import N_
+from crm.models import Product, Role, User
+from crm.services import audit
+from crm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+
+NAME_MAX = 80
+TEMPLATE_MAX = 1000
+
+audit.register_action("product.create", N_("Product created"))
+audit.register_action("product.update", N_("Product changed"))
+audit.register_action("product.archive", N_("Product archived"))
+audit.register_action("product.unarchive", N_("Product restored"))
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.has_role(Role.ADMIN):
+        raise PermissionDenied(N_("Only admins can manage products."))
+
+
+def _name(session: Session, name: str, exclude_id: int | None = None) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationFailed(N_("Please enter a product name."), field="name")
+    if len(name) > NAME_MAX:
+        raise ValidationFailed(N_("The name can have at most %(n)s characters."), field="name", n=NAME_MAX)
+    stmt = select(Product.id).where(func.lower(Product.name) == name.lower())
+    if exclude_id:
+        stmt = stmt.where(Product.id != exclude_id)
+    if session.scalar(stmt) is not None:
+        raise Conflict(N_("A product named %(name)s already exists."), field="name", name=name)
+    return name
+
+
+def _template(template: str) -> str:
+    template = (template or "").strip()
+    if len(template) > TEMPLATE_MAX:
+        raise ValidationFailed(N_("The message can have at most %(n)s characters."), field="wa_template", n=TEMPLATE_MAX)
+    try:
+        template.format(name="x", username="y")
+    except (KeyError, IndexError, ValueError):
+        raise ValidationFailed(
+            N_("The message may only use the placeholders {name} and {username}."), field="wa_template"
+        ) from None
+    return template
+
+
+def list_products(session: Session, *, include_archived: bool = True) -> list[Product]:
+    stmt = select(Product).order_by(Product.archived, func.lower(Product.name))
+    if not include_archived:
+        stmt = stmt.where(Product.archived.is_(False))
+    return list(session.scalars(stmt))
+
+
+def get_product(session: Session, product_id: int | None, *, active: bool = False) -> Product:
+    product = session.get(Product, product_id) if product_id else None
+    if product is None:
+        raise NotFound(N_("Product not found."), field="product_id")
+    if active and product.archived:
+        raise Conflict(N_("%(name)s is archived and takes no new uploads or requests."), field="product_id", name=product.name)
+    return product
+
+
+def create_product(session: Session, *, actor: User, name: str, wa_template: str | None = None) -> Product:
+    _require_admin(actor)
+    product = Product(name=_name(session, name))
+    if wa_template:
+        product.wa_template = _template(wa_template)
+    session.add(product)
+    session.flush()
+    audit.record(session, actor=actor, action="product.create", target=product, after={"name": product.name})
+    return product
+
+
+def update_product(session: Session, *, actor: User, product_id: int, name: str, wa_template: str) -> Product:
+    _require_admin(actor)
+    product = get_product(session, product_id)
+    before = {"name": product.name, "wa_template": product.wa_template}
+    product.name = _name(session, name, exclude_id=product.id)
+    product.wa_template = _template(wa_template) or product.wa_template
+    after = {"name": product.name, "wa_template": product.wa_template}
+    changed = {k for k in before if before[k] != after[k]}
+    if changed:
+        session.flush()
+        audit.record(session, actor=actor, action="product.update", target=product,
+                     before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    return product
+
+
+def set_archived(session: Session, *, actor: User, product_id: int, archived: bool) -> Product:
+    _require_admin(actor)
+    product = get_product(session, product_id)
+    if product.archived != archived:
+        product.archived = archived
+        session.flush()
+        audit.record(session, actor=actor, action="product.archive" if archived else "product.unarchive", target=product)
+    return product
+
+
+def wa_message(product: Product, *, name: str, username: str) -> str:
+    try:
+        return (product.wa_template or "").format(name=name or username, username=username)
+    except (KeyError, IndexError, ValueError):
+        return ""

@@ -1,0 +1,200 @@
+"""Requests, the atomic hand-out, batches, status toggles and reassignment — no HTTP."""
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.models import AuditEntry, Batch, CustomerRecord, Notification, RecordRequest, RecordStatusEvent
+from crm.services import distribution as svc
+from crm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tests.conftest import make_product, make_records, make_user
+
+
+@pytest.fixture
+def world(db):
+    product = make_product(db, "Gemilang")
+    make_records(db, product, 30, prefix="u")
+    return {
+        "product": product,
+        "staff": make_user(db, "staff"),
+        "staff2": make_user(db, "staff"),
+        "admin": make_user(db, "admin"),
+    }
+
+
+def test_request_validation_and_one_open_request(db, world):
+    staff, product = world["staff"], world["product"]
+    for qty in (0, None, -3, 5001):
+        with pytest.raises(ValidationFailed):
+            svc.create_request(db, actor=staff, product_id=product.id, quantity=qty)
+    with pytest.raises(ValidationFailed):
+        svc.create_request(db, actor=staff, product_id=product.id, quantity=5, note="x" * 501)
+    with pytest.raises(NotFound):
+        svc.create_request(db, actor=staff, product_id=999999, quantity=5)
+    req = svc.create_request(db, actor=staff, product_id=product.id, quantity=5, note="  tolong ya  ")
+    assert req.note == "tolong ya"
+    with pytest.raises(Conflict) as exc:
+        svc.create_request(db, actor=staff, product_id=product.id, quantity=7)
+    assert "already have an open request" in exc.value.message
+    # another product, or another staff member: fine
+    other = make_product(db, "Other")
+    svc.create_request(db, actor=staff, product_id=other.id, quantity=1)
+    svc.create_request(db, actor=world["staff2"], product_id=product.id, quantity=1)
+    svc.cancel_request(db, actor=staff, request_id=req.id)
+    svc.create_request(db, actor=staff, product_id=product.id, quantity=7)
+
+
+def test_archived_product_takes_no_requests(db, world):
+    world["product"].archived = True
+    with pytest.raises(Conflict):
+        svc.create_request(db, actor=world["staff"], product_id=world["product"].id, quantity=1)
+
+
+def test_approve_hands_out_in_upload_order_and_notifies(db, world):
+    staff, admin, product = world["staff"], world["admin"], world["product"]
+    req = svc.create_request(db, actor=staff, product_id=product.id, quantity=10)
+    batch = svc.approve_request(db, actor=admin, request_id=req.id)
+    names = db.scalars(select(CustomerRecord.username).where(CustomerRecord.batch_id == batch.id).order_by(CustomerRecord.id)).all()
+    assert names == [f"u-{i:06d}" for i in range(10)]
+    assert req.status == RecordRequest.APPROVED and req.approved_quantity == 10 and req.batch_id == batch.id
+    assert batch.staff_id == staff.id and batch.kind == Batch.REQUEST
+    note = db.scalars(select(Notification).where(Notification.user_id == staff.id)).one()
+    assert note.kind == "request_approved" and note.params["n"] == 10
+    assert db.scalar(select(AuditEntry).where(AuditEntry.action == "request.approve")).actor_id == admin.id
+    with pytest.raises(Conflict):  # decided already
+        svc.approve_request(db, actor=admin, request_id=req.id)
+
+
+def test_partial_and_insufficient_approval(db, world):
+    staff, staff2, admin, product = world["staff"], world["staff2"], world["admin"], world["product"]
+    req = svc.create_request(db, actor=staff, product_id=product.id, quantity=20)
+    with pytest.raises(ValidationFailed):
+        svc.approve_request(db, actor=admin, request_id=req.id, quantity=21)
+    svc.approve_request(db, actor=admin, request_id=req.id, quantity=25 - 5)
+    req2 = svc.create_request(db, actor=staff2, product_id=product.id, quantity=15)
+    with pytest.raises(svc.NotEnoughRecords) as exc:
+        svc.approve_request(db, actor=admin, request_id=req2.id)
+    assert exc.value.available == 10
+    db.refresh(req2)
+    assert req2.status == RecordRequest.PENDING
+    assert db.scalar(select(func.count()).select_from(CustomerRecord).where(CustomerRecord.assigned_to_id == staff2.id)) == 0
+    svc.approve_request(db, actor=admin, request_id=req2.id, quantity=exc.value.available)
+    assert db.scalar(select(func.count()).select_from(CustomerRecord).where(CustomerRecord.assigned_to_id.is_(None))) == 0
+
+
+def test_staff_cannot_approve(db, world):
+    req = svc.create_request(db, actor=world["staff"], product_id=world["product"].id, quantity=1)
+    with pytest.raises(PermissionDenied):
+        svc.approve_request(db, actor=world["staff2"], request_id=req.id)
+
+
+def test_reject_needs_reason_and_notifies(db, world):
+    req = svc.create_request(db, actor=world["staff"], product_id=world["product"].id, quantity=3)
+    with pytest.raises(ValidationFailed):
+        svc.reject_request(db, actor=world["admin"], request_id=req.id, reason="  ")
+    svc.reject_request(db, actor=world["admin"], request_id=req.id, reason="Stok habis")
+    assert req.status == RecordRequest.REJECTED and req.reject_reason == "Stok habis"
+    note = db.scalars(select(Notification).where(Notification.user_id == world["staff"].id)).one()
+    assert note.params["reason"] == "Stok habis"
+
+
+def test_bulk_approve_reports_each(db, world):
+    product, admin = world["product"], world["admin"]
+    a = svc.create_request(db, actor=world["staff"], product_id=product.id, quantity=20)
+    b = svc.create_request(db, actor=world["staff2"], product_id=product.id, quantity=20)
+    results = svc.bulk_decide(db, actor=admin, request_ids=[a.id, b.id], approve=True)
+    assert [r.ok for r in results] == [True, False]
+    assert results[1].params["available"] == 10
+    db.refresh(b)
+    assert b.status == RecordRequest.PENDING
+    results = svc.bulk_decide(db, actor=admin, request_ids=[b.id], approve=False, reason="Nanti ya")
+    assert results[0].ok and b.status == RecordRequest.REJECTED
+
+
+def test_batches_counts_sort_filter_and_pin(db, world):
+    staff, admin, product = world["staff"], world["admin"], world["product"]
+    r1 = svc.create_request(db, actor=staff, product_id=product.id, quantity=5)
+    b1 = svc.approve_request(db, actor=admin, request_id=r1.id)
+    r2 = svc.create_request(db, actor=staff, product_id=product.id, quantity=10)
+    b2 = svc.approve_request(db, actor=admin, request_id=r2.id)
+    recs = svc.list_batch_records(db, staff=staff, batch=b1).items
+    for rec in recs:
+        svc.set_status(db, actor=staff, record_id=rec.id, field="wa", value="ada")
+    svc.set_status(db, actor=staff, record_id=recs[0].id, field="respond", value="ya")
+    page = svc.list_batches(db, staff=staff)
+    assert [c.batch.id for c in page.items] == [b2.id, b1.id]  # newest first
+    card1 = next(c for c in page.items if c.batch.id == b1.id)
+    assert (card1.size, card1.wa_ada, card1.resp_ya, card1.percent, card1.finished) == (5, 5, 1, 100, True)
+    assert [c.batch.id for c in svc.list_batches(db, staff=staff, sort="size").items] == [b2.id, b1.id]
+    assert [c.batch.id for c in svc.list_batches(db, staff=staff, unfinished=True).items] == [b2.id]
+    svc.set_pinned(db, actor=staff, batch_id=b1.id, pinned=True)
+    assert svc.list_batches(db, staff=staff).items[0].batch.id == b1.id
+    assert svc.list_batches(db, staff=world["staff2"]).total == 0
+    with pytest.raises(NotFound):
+        svc.get_batch(db, staff=world["staff2"], batch_id=b1.id)
+    svc.rename_batch(db, actor=staff, batch_id=b1.id, title="  Prioritas   hari ini ")
+    assert b1.title == "Prioritas hari ini"
+    with pytest.raises(ValidationFailed):
+        svc.rename_batch(db, actor=staff, batch_id=b1.id, title=" ")
+
+
+def test_status_toggle_rules(db, world):
+    staff, admin, product = world["staff"], world["admin"], world["product"]
+    req = svc.create_request(db, actor=staff, product_id=product.id, quantity=2)
+    batch = svc.approve_request(db, actor=admin, request_id=req.id)
+    rec = svc.list_batch_records(db, staff=staff, batch=batch).items[0]
+    with pytest.raises(NotFound):
+        svc.set_status(db, actor=world["staff2"], record_id=rec.id, field="wa", value="ada")
+    with pytest.raises(ValidationFailed):
+        svc.set_status(db, actor=staff, record_id=rec.id, field="wa", value="maybe")
+    with pytest.raises(ValidationFailed):
+        svc.set_status(db, actor=staff, record_id=rec.id, field="colour", value="ada")
+    svc.set_status(db, actor=staff, record_id=rec.id, field="wa", value="ceklis1")
+    svc.set_status(db, actor=staff, record_id=rec.id, field="wa", value="ada")
+    svc.set_status(db, actor=staff, record_id=rec.id, field="wa", value=None)
+    assert rec.wa_status is None
+    events = db.scalars(select(RecordStatusEvent).where(RecordStatusEvent.record_id == rec.id).order_by(RecordStatusEvent.id)).all()
+    assert [(e.old, e.new, e.user_id) for e in events] == [(None, "ceklis1", staff.id), ("ceklis1", "ada", staff.id), ("ada", None, staff.id)]
+    # filters
+    svc.set_status(db, actor=staff, record_id=rec.id, field="respond", value="tidak")
+    assert [r.id for r in svc.list_batch_records(db, staff=staff, batch=batch, respond="tidak").items] == [rec.id]
+    assert rec.id not in [r.id for r in svc.list_batch_records(db, staff=staff, batch=batch, respond="none").items]
+    assert len(svc.list_batch_records(db, staff=staff, batch=batch, q=rec.username.upper()).items) == 1
+
+
+def test_reassign_and_return_to_pool(db, world):
+    staff, staff2, admin, product = world["staff"], world["staff2"], world["admin"], world["product"]
+    req = svc.create_request(db, actor=staff, product_id=product.id, quantity=4)
+    batch = svc.approve_request(db, actor=admin, request_id=req.id)
+    recs = svc.list_batch_records(db, staff=staff, batch=batch).items
+    svc.set_status(db, actor=staff, record_id=recs[0].id, field="wa", value="ada")
+    with pytest.raises(ValidationFailed):
+        svc.reassign(db, actor=admin, record_ids=[recs[0].id], to_staff_id=admin.id)  # not staff
+    with pytest.raises(PermissionDenied):
+        svc.reassign(db, actor=staff, record_ids=[recs[0].id], to_staff_id=staff2.id)
+    moved = svc.reassign(db, actor=admin, record_ids=[recs[0].id, recs[1].id], to_staff_id=staff2.id)
+    assert moved == 2
+    manual = svc.manual_batch(db, staff_id=staff2.id, product_id=product.id)
+    assert manual.kind == Batch.MANUAL
+    assert {r.id for r in svc.list_batch_records(db, staff=staff2, batch=manual).items} == {recs[0].id, recs[1].id}
+    assert svc.batch_card(db, staff=staff, batch=batch).size == 2
+    # a second reassignment reuses the same Manual batch
+    svc.reassign(db, actor=admin, record_ids=[recs[2].id], to_staff_id=staff2.id)
+    assert db.scalar(select(func.count()).select_from(Batch).where(Batch.staff_id == staff2.id, Batch.kind == "manual")) == 1
+    returned = svc.return_to_pool(db, actor=admin, record_ids=[recs[0].id])
+    assert returned == 1
+    db.refresh(recs[0])
+    assert recs[0].assigned_to_id is None and recs[0].wa_status is None and recs[0].ever_assigned
+    # the returned record is available again
+    assert svc.available_counts(db, [product.id])[product.id] == 26 + 1
+    actions = db.scalars(select(AuditEntry.action).where(AuditEntry.action.like("records.%"))).all()
+    assert actions == ["records.reassign", "records.reassign", "records.return"]
+
+
+def test_staff_load(db, world):
+    staff, admin, product = world["staff"], world["admin"], world["product"]
+    req = svc.create_request(db, actor=staff, product_id=product.id, quantity=4)
+    batch = svc.approve_request(db, actor=admin, request_id=req.id)
+    rec = svc.list_batch_records(db, staff=staff, batch=batch).items[0]
+    svc.set_status(db, actor=staff, record_id=rec.id, field="wa", value="tidak")
+    load = svc.staff_load(db, [staff.id])[staff.id]
+    assert (load.open_records, load.completion) == (4, 25)
