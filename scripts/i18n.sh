@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
-$PY -m babel.messages.frontend extract -F babel.cfg -k _l -k N_ -k lazy_gettext --no-location --sort-output -o crm/translations/messages.pot . >/dev/null
+$PY -m babel.messages.frontend extract --ignore-dirs '.*' -F babel.cfg -k _l -k N_ -k lazy_gettext --no-location --sort-output -o crm/translations/messages.pot . >/dev/null
 for lang in id en; do
   if [ -f "crm/translations/$lang/LC_MESSAGES/messages.po" ]; then
     $PY -m babel.messages.frontend update -i crm/translations/messages.pot -d crm/translations -l "$lang" --no-fuzzy-matching --ignore-obsolete >/dev/null

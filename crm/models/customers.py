@@ -97,8 +97,11 @@ class CustomerRecord(Base):
             postgresql_where=text("assigned_to_id IS NULL"),
             sqlite_where=text("assigned_to_id IS NULL"),
         ),
-        Index("ix_customer_records_batch", "batch_id", "id"),
-        Index("ix_customer_records_assignee", "assigned_to_id", "product_id", "id"),
+        # Partial: never-assigned rows (most of an import) stay out of these.
+        Index("ix_customer_records_batch", "batch_id", "id",
+              postgresql_where=text("batch_id IS NOT NULL"), sqlite_where=text("batch_id IS NOT NULL")),
+        Index("ix_customer_records_assignee", "assigned_to_id", "product_id", "id",
+              postgresql_where=text("assigned_to_id IS NOT NULL"), sqlite_where=text("assigned_to_id IS NOT NULL")),
         Index("ix_customer_records_database", "database_id", "id"),
     )
 

@@ -7,6 +7,7 @@ databases now, special lists later: `kind`).
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import shutil
@@ -246,18 +247,70 @@ def _rejected_path(reject_dir: Path, db: CustomerDatabase) -> Path:
     return reject_dir / f"database-{db.id}-rejected.csv"
 
 
+IMPORT_LOCK = 7202  # advisory lock namespace: imports per product (PostgreSQL)
+_INSERT_COLUMNS = ("product_id", "database_id", "username", "name", "phone", "extra", "ever_assigned")
+
+
+def _bulk_insert(session: Session, rows: list[tuple]) -> None:
+    """Insert plain tuples through the driver: COPY on PostgreSQL, executemany
+    on SQLite. The ORM's per-row bookkeeping would cost more than the database."""
+    conn = session.connection()
+    dbapi = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        with dbapi.cursor() as cur:
+            with cur.copy(f"COPY customer_records ({', '.join(_INSERT_COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+    else:
+        cur = dbapi.cursor()
+        try:
+            cur.executemany(
+                f"INSERT INTO customer_records ({', '.join(_INSERT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+            )
+        finally:
+            cur.close()
+
+
+def _existing_usernames(session: Session, product_id: int, names: list[str]) -> set[str]:
+    """Which of `names` the product already holds (one indexed lookup per chunk)."""
+    conn = session.connection()
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        if conn.dialect.name == "postgresql":
+            cur.execute("SELECT username FROM customer_records WHERE product_id = %s AND username = ANY(%s)", (product_id, names))
+        else:
+            found: list = []
+            for start in range(0, len(names), 30000):
+                part = names[start:start + 30000]
+                cur.execute(
+                    f"SELECT username FROM customer_records WHERE product_id = ? AND username IN ({','.join('?' * len(part))})",
+                    (product_id, *part),
+                )
+                found.extend(cur.fetchall())
+            return {r[0] for r in found}
+        return {r[0] for r in cur.fetchall()}
+    finally:
+        cur.close()
+
+
 def run_import(session: Session, database_id: int, *, reject_dir: Path, progress: Progress | None = None) -> CustomerDatabase:
     """Job: validate, normalise, de-duplicate and insert every row, in one
     transaction (a failure leaves nothing half-imported)."""
     db = get_database(session, database_id)
     if db.status != CustomerDatabase.IMPORTING:
         return db  # finished or reverted already: a rerun does nothing
+    if session.get_bind().dialect.name == "postgresql":
+        # One import per product at a time, so the duplicate check below stays true until commit.
+        session.execute(select(func.pg_advisory_xact_lock(IMPORT_LOCK, db.product_id)))
     m = db.mapping
     reject_file = _rejected_path(reject_dir, db)
     counts = {k: 0 for k in REJECT_REASONS}
     imported = total = missing_phone = 0
-    product_id = db.product_id
+    product_id, db_id = db.product_id, db.id
+    is_pg = session.get_bind().dialect.name == "postgresql"
     seen: set[str] = set()
+    dumps = json.dumps
+    normalize = normalize_phone
     with open_table(Path(db.stored_path), db.file_format) as table, open(reject_file, "w", newline="", encoding="utf-8-sig") as rf:
         headers = table.info.headers
         idx = {h: i for i, h in enumerate(headers)}
@@ -274,32 +327,30 @@ def run_import(session: Session, database_id: int, *, reject_dir: Path, progress
             counts[reason] += 1
             writer.writerow([safe_cell(row[i]) for i in visible] + [row_no, reason])
 
-        pending: list[tuple[int, list[str], dict[str, Any]]] = []
+        pending: list[tuple[int, list[str], tuple]] = []
+        never_assigned = False if is_pg else 0
 
         def flush() -> None:
             nonlocal imported, missing_phone
             if not pending:
                 return
-            names = [p[2]["username"] for p in pending]
-            existing = set(
-                session.scalars(
-                    select(CustomerRecord.username).where(CustomerRecord.product_id == product_id, CustomerRecord.username.in_(names))
-                )
-            )
+            existing = _existing_usernames(session, product_id, [p[2][2] for p in pending])
             values = []
             for row_no, row, rec in pending:
-                if rec["username"] in existing:
+                if existing and rec[2] in existing:
                     reject(row_no, row, "already_in_product")
                     continue
-                if rec["phone"] is None:
+                if rec[4] is None:
                     missing_phone += 1
                 values.append(rec)
             if values:
-                session.execute(insert(CustomerRecord), values)
+                _bulk_insert(session, values)
                 imported += len(values)
             pending.clear()
 
-        for row_no, row in enumerate(table.rows(), start=2):
+        row_no = 1
+        for row in table.rows():
+            row_no += 1
             total += 1
             username = row[ucol].strip().lower()
             if not username:
@@ -309,8 +360,8 @@ def run_import(session: Session, database_id: int, *, reject_dir: Path, progress
                 reject(row_no, row, "username_too_long")
                 continue
             phone = None
-            if pcol is not None and row[pcol].strip():
-                phone = normalize_phone(row[pcol])
+            if pcol is not None and row[pcol]:
+                phone = normalize(row[pcol])
                 if phone is None:
                     reject(row_no, row, "bad_phone")
                     continue
@@ -319,20 +370,20 @@ def run_import(session: Session, database_id: int, *, reject_dir: Path, progress
                 continue
             seen.add(username)
             extra = {h: row[i] for i, h in extra_cols if row[i]}
-            pending.append((row_no, row, {
-                "product_id": product_id,
-                "database_id": db.id,
-                "username": username,
-                "name": row[ncol].strip()[:NAME_MAX] if ncol is not None else "",
-                "phone": phone,
-                "extra": extra,
-                "ever_assigned": False,
-            }))
+            pending.append((row_no, row, (
+                product_id, db_id, username,
+                row[ncol][:NAME_MAX] if ncol is not None else "",
+                phone,
+                dumps(extra, ensure_ascii=False) if extra else "{}",
+                never_assigned,
+            )))
             if len(pending) >= CHUNK:
                 flush()
                 if progress:
                     progress(total, 0)
         flush()
+    session.expire_all()  # rows were written behind the ORM's back
+    db = get_database(session, database_id)
     rejected = sum(counts.values())
     db.rows_total, db.rows_imported, db.rows_rejected = total, imported, rejected
     db.rejected_by_reason = {k: v for k, v in counts.items() if v}

@@ -119,9 +119,9 @@ def upgrade() -> None:
     sa.UniqueConstraint('product_id', 'username', name='uq_customer_records_product_username')
     )
     with op.batch_alter_table('customer_records', schema=None) as batch_op:
-        batch_op.create_index('ix_customer_records_assignee', ['assigned_to_id', 'product_id', 'id'], unique=False)
+        batch_op.create_index('ix_customer_records_assignee', ['assigned_to_id', 'product_id', 'id'], unique=False, postgresql_where=sa.text('assigned_to_id IS NOT NULL'), sqlite_where=sa.text('assigned_to_id IS NOT NULL'))
         batch_op.create_index('ix_customer_records_available', ['product_id', 'id'], unique=False, postgresql_where=sa.text('assigned_to_id IS NULL'), sqlite_where=sa.text('assigned_to_id IS NULL'))
-        batch_op.create_index('ix_customer_records_batch', ['batch_id', 'id'], unique=False)
+        batch_op.create_index('ix_customer_records_batch', ['batch_id', 'id'], unique=False, postgresql_where=sa.text('batch_id IS NOT NULL'), sqlite_where=sa.text('batch_id IS NOT NULL'))
         batch_op.create_index('ix_customer_records_database', ['database_id', 'id'], unique=False)
 
     op.create_table('record_status_events',

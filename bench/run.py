@@ -1,0 +1,274 @@
+"""Benchmarks for customer databases and distribution, each figure printed
+beside its floor measured in the same run.
+
+    python -m bench.run --url postgresql://postgres@127.0.0.1:5432/crm_bench [--generate]
+    python -m bench.run --url sqlite:///bench/out/bench.sqlite3 [--generate]
+
+--generate (re)builds the data first (bench/generate.py). Needs REDIS_URL
+(or a Redis on 127.0.0.1:6379) for the app's rate limiter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS: list[tuple[str, float, float | None, str, bool]] = []
+
+
+def report(name: str, value: float, floor: float | None, bar: str, ok: bool, unit: str = "s") -> None:
+    RESULTS.append((name, value, floor, bar, ok))
+    ratio = f"{value / floor:5.2f}×" if floor else "     "
+    floor_s = f"{floor:8.3f}{unit}" if floor is not None else " " * 9
+    print(f"  {name:<48} {value:8.3f}{unit}  floor {floor_s}  {ratio}  bar: {bar:<12} {'OK' if ok else 'OVER'}", flush=True)
+
+
+def best(fn, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+# --- imports -------------------------------------------------------------------------------
+
+
+def _floor_table(engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS bench_floor"))
+        conn.execute(text("CREATE TABLE bench_floor (id INTEGER PRIMARY KEY, c0 TEXT, c1 TEXT, c2 TEXT, c3 TEXT, c4 TEXT, c5 TEXT, c6 TEXT)"
+                          if engine.dialect.name == "sqlite" else
+                          "CREATE TABLE bench_floor (id SERIAL PRIMARY KEY, c0 TEXT, c1 TEXT, c2 TEXT, c3 TEXT, c4 TEXT, c5 TEXT, c6 TEXT)"))
+
+
+def floor_import(engine, path: Path) -> float:
+    """Bare parse (csv module / calamine) + bulk insert of the same rows into an empty table."""
+    _floor_table(engine)
+    t0 = time.perf_counter()
+    if path.suffix == ".csv":
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.reader(fh)
+            next(reader)
+            rows = [tuple(r) for r in reader]
+    else:
+        from python_calamine import CalamineWorkbook
+
+        wb = CalamineWorkbook.from_path(str(path))
+        it = iter(wb.get_sheet_by_index(0).iter_rows())
+        next(it)
+        rows = [tuple(str(v) for v in r) for r in it]
+    with engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        cols = "c0, c1, c2, c3, c4, c5, c6"
+        if engine.dialect.name == "postgresql":
+            with raw.cursor() as cur, cur.copy(f"COPY bench_floor ({cols}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(r)
+        else:
+            cur = raw.cursor()
+            cur.executemany(f"INSERT INTO bench_floor ({cols}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            cur.close()
+    elapsed = time.perf_counter() - t0
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE bench_floor"))
+    return elapsed
+
+
+def timed_import(engine, path: Path, product_id: int, upload_dir: Path) -> tuple[float, int]:
+    """Upload → inspect → map → import end to end; rolled back so every run sees the same data."""
+    from crm.models import User
+    from crm.services import databases as svc
+
+    with Session(engine, expire_on_commit=False) as session:
+        admin = session.get(User, 1)
+        t0 = time.perf_counter()
+        with open(path, "rb") as fh:
+            db = svc.store_upload(session, actor=admin, product_id=product_id, file_name=path.name, stream=fh,
+                                  upload_dir=upload_dir, max_bytes=1 << 31)
+        svc.inspect_database(session, db.id)
+        svc.confirm_mapping(session, actor=admin, database_id=db.id, mapping=svc.Mapping(username="username", name="nama", phone="no hp"))
+        svc.run_import(session, db.id, reject_dir=upload_dir / "rejected")
+        session.flush()
+        elapsed = time.perf_counter() - t0
+        imported = db.rows_imported
+        session.rollback()
+    return elapsed, imported
+
+
+def bench_imports(engine, files) -> None:
+    upload_dir = ROOT / "bench" / "out" / "uploads"
+    with engine.connect() as conn:
+        target = conn.execute(text("SELECT product_id FROM customer_records GROUP BY product_id ORDER BY count(*) DESC LIMIT 1")).scalar()
+        held = conn.execute(text("SELECT count(*) FROM customer_records WHERE product_id = :p"), {"p": target}).scalar()
+    print(f"imports into a product holding {held:,} records")
+    for key, label in (("csv100k", "import 100k-row CSV (7 cols)"), ("xlsx100k", "import 100k-row XLSX (7 cols)")):
+        runs = [timed_import(engine, files[key], target, upload_dir) for _ in range(3)]
+        value = min(r[0] for r in runs)
+        assert runs[0][1] == 100_000, runs
+        floor = min(floor_import(engine, files[key]) for _ in range(3))
+        report(label, value, floor, "≤ 2× floor", value <= 2 * floor)
+
+
+def bench_memory(url: str, files) -> None:
+    """Peak RSS of a fresh process importing the 1,000,000-row CSV (the worker's job)."""
+    code = (
+        "import sys, resource; from bench.run import timed_import; from crm.db import make_engine; from pathlib import Path;"
+        "e = make_engine(sys.argv[1]); t, n = timed_import(e, Path(sys.argv[2]), 3, Path('bench/out/uploads'));"
+        "print(t, n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, url, str(files["csv1m"])], cwd=ROOT, capture_output=True, text=True, check=True)
+    seconds, imported, rss_kb = out.stdout.split()
+    base = subprocess.run([sys.executable, "-c", "import resource, crm.services.databases, crm.db;"
+                           "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"], cwd=ROOT, capture_output=True, text=True, check=True)
+    mb = int(rss_kb) / 1024
+    report(f"peak RSS importing 1M-row CSV ({int(imported):,} rows, {float(seconds):.1f}s)", mb, int(base.stdout) / 1024, "< 300 MB", mb < 300, unit="MB")
+
+
+# --- approvals, batch page, toggle -------------------------------------------------------------------
+
+
+def bench_approval(engine) -> None:
+    from crm.models import RecordRequest, User
+    from crm.services import distribution
+
+    times = []
+    for i in range(5):
+        with Session(engine, expire_on_commit=False) as session:
+            admin = session.get(User, 1)
+            staff = session.get(User, 2 + i)
+            session.execute(text("UPDATE record_requests SET status = 'cancelled' WHERE staff_id = :s AND status = 'pending'"), {"s": staff.id})
+            req = distribution.create_request(session, actor=staff, product_id=1, quantity=500)
+            session.flush()
+            t0 = time.perf_counter()
+            distribution.approve_request(session, actor=admin, request_id=req.id)
+            session.flush()
+            times.append(time.perf_counter() - t0)
+            session.rollback()
+            assert isinstance(req, RecordRequest)
+    value = statistics.median(times)
+    report("approve a 500-record request (median of 5)", value * 1000, None, "≤ 100 ms", value <= 0.1, unit="ms")
+
+
+def _app(url: str):
+    from crm import create_app
+
+    return create_app({"DATABASE_URL": url, "WTF_CSRF_ENABLED": False, "TESTING": True,
+                       "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")})
+
+
+def _busiest(engine) -> tuple[int, int, int]:
+    with engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT b.staff_id, b.id, min(r.id) FROM batches b JOIN customer_records r ON r.batch_id = b.id "
+            "WHERE b.size_at_approval >= 300 GROUP BY b.staff_id, b.id ORDER BY count(*) DESC LIMIT 1")).one()
+    return row[0], row[1], row[2]
+
+
+def bench_pages(engine, url: str) -> None:
+    from crm.models import User
+
+    staff_id, batch_id, record_id = _busiest(engine)
+    app = _app(url)
+    client = app.test_client()
+    with Session(engine) as s:
+        token = s.get(User, staff_id).auth_token
+    with client.session_transaction() as sess:
+        sess["_user_id"] = token
+        sess["_fresh"] = True
+    page_url = f"/my/batches/{batch_id}?page=2"
+    assert client.get(page_url).status_code == 200
+    page = best(lambda: client.get(page_url), 7)
+    raw_sql = [
+        ("SELECT * FROM batches WHERE id = :b", {}),
+        ("SELECT count(*) FROM (SELECT id FROM customer_records WHERE batch_id = :b AND assigned_to_id = :s) q", {}),
+        ("SELECT * FROM customer_records WHERE batch_id = :b AND assigned_to_id = :s ORDER BY id LIMIT 50 OFFSET 50", {}),
+        ("SELECT count(id), sum(CASE WHEN wa_status = 'ada' THEN 1 ELSE 0 END), sum(CASE WHEN wa_status = 'ceklis1' THEN 1 ELSE 0 END),"
+         " sum(CASE WHEN wa_status = 'tidak' THEN 1 ELSE 0 END), sum(CASE WHEN respond_status = 'ya' THEN 1 ELSE 0 END),"
+         " sum(CASE WHEN respond_status = 'tidak' THEN 1 ELSE 0 END) FROM customer_records WHERE batch_id = :b AND assigned_to_id = :s", {}),
+        ("SELECT * FROM products WHERE id = (SELECT product_id FROM batches WHERE id = :b)", {}),
+        ("SELECT * FROM users WHERE id = :s", {}),
+    ]
+
+    def run_raw():
+        with engine.connect() as conn:
+            for sql, _ in raw_sql:
+                conn.execute(text(sql), {"b": batch_id, "s": staff_id}).fetchall()
+
+    raw = best(run_raw, 7)
+    report("staff batch page (50 rows) vs its SQL run raw", page * 1000, raw * 1000, "≤ 3× raw SQL", page <= 3 * raw, unit="ms")
+
+    values = ["ada", "ceklis1"]
+    i = [0]
+
+    def toggle():
+        i[0] += 1
+        r = client.post(f"/my/records/{record_id}/status", data={"field": "wa", "value": values[i[0] % 2]}, headers={"HX-Request": "true"})
+        assert r.status_code == 200, r.status_code
+
+    tog = best(toggle, 7)
+
+    def raw_toggle():
+        with engine.begin() as conn:
+            conn.execute(text("SELECT * FROM users WHERE id = :s"), {"s": staff_id}).fetchall()
+            conn.execute(text("SELECT * FROM customer_records WHERE id = :r"), {"r": record_id}).fetchall()
+            conn.execute(text("UPDATE customer_records SET wa_status = :v, wa_status_at = CURRENT_TIMESTAMP WHERE id = :r"),
+                         {"v": values[i[0] % 2], "r": record_id})
+            conn.execute(text("INSERT INTO record_status_events (record_id, user_id, field, old, new, at) "
+                              "VALUES (:r, :s, 'wa', NULL, :v, CURRENT_TIMESTAMP)"), {"r": record_id, "s": staff_id, "v": "ada"})
+            conn.execute(text(raw_sql[3][0]), {"b": batch_id, "s": staff_id}).fetchall()
+            conn.execute(text("SELECT * FROM batches WHERE id = :b"), {"b": batch_id}).fetchall()
+            conn.execute(text("SELECT * FROM products WHERE id = 1")).fetchall()
+        i[0] += 1
+
+    raw_t = best(raw_toggle, 7)
+    report("status toggle round trip vs its SQL run raw", tog * 1000, raw_t * 1000, "≤ 3× raw SQL", tog <= 3 * raw_t, unit="ms")
+    engine_app = app.extensions.get("crm_engine")
+    if engine_app is not None:
+        engine_app.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--generate", action="store_true")
+    parser.add_argument("--only", choices=["imports", "memory", "approval", "pages"], action="append")
+    args = parser.parse_args()
+    os.environ.setdefault("CRM_INSTANCE_PATH", str(ROOT / "bench" / "out" / "instance"))
+    from bench.generate import generate, upload_files
+    from crm.db import make_engine
+
+    files = upload_files()
+    if args.generate:
+        generate(args.url)
+    engine = make_engine(args.url)
+    with engine.connect() as conn:
+        total = conn.execute(text("SELECT count(*) FROM customer_records")).scalar()
+    print(f"database: {engine.dialect.name}, {total:,} customer records")
+    only = set(args.only or ["imports", "memory", "approval", "pages"])
+    if "imports" in only:
+        bench_imports(engine, files)
+    if "memory" in only:
+        bench_memory(args.url, files)
+    if "approval" in only:
+        bench_approval(engine)
+    if "pages" in only:
+        bench_pages(engine, args.url)
+    engine.dispose()
+    return 0 if all(ok for *_, ok in RESULTS) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
