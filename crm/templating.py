@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, url_for
+from flask import Flask, g, request, url_for
 from flask_babel import format_datetime, get_locale, gettext
 from flask_login import current_user
 
@@ -33,10 +33,12 @@ def init_app(app: Flask) -> None:
         def sidebar():
             if not current_user.is_authenticated:
                 return []
-            from crm.db import get_session
-            from crm.services.sidebar import sidebar_for
+            if "sidebar" not in g:  # the layout shows it twice (phone menu, desktop sidebar)
+                from crm.db import get_session
+                from crm.services.sidebar import sidebar_for
 
-            return sidebar_for(get_session(), current_user.role_enum)
+                g.sidebar = sidebar_for(get_session(), current_user.role_enum)
+            return g.sidebar
 
         theme = request.cookies.get("theme")
         return {

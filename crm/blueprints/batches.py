@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, make_response, request, url_for
+from flask_babel import gettext
+from flask_wtf.csrf import generate_csrf
 
 from crm.blueprints._access import login_required
 from crm.blueprints._helpers import actor, int_arg, safe_next, translate
@@ -54,11 +56,25 @@ def show(batch_id: int):
     wa = request.args.get("wa") if request.args.get("wa") in svc.WA_FILTERS else None
     respond = request.args.get("respond") if request.args.get("respond") in svc.RESPOND_FILTERS else None
     q = request.args.get("q", "")[:100]
-    records = svc.list_batch_records(session, staff=me, batch=batch, wa=wa, respond=respond, q=q, page=int_arg("page", 1))
-    product = session.get(Product, batch.product_id)
     card = svc.batch_card(session, staff=me, batch=batch)
+    records = svc.list_batch_records(session, staff=me, batch=batch, wa=wa, respond=respond, q=q, page=int_arg("page", 1), total=card.size)
+    product = session.get(Product, batch.product_id)
     return render("batches/show.html", block="records", batch=batch, card=card, records=records, product=product,
-                  wa_url=lambda r: _wa(product, r), flt={"wa": wa, "respond": respond, "q": q})
+                  wa_url=lambda r: _wa(product, r), flt={"wa": wa, "respond": respond, "q": q}, toggle_labels=toggle_labels)
+
+
+def toggle_labels() -> dict:
+    """Row labels translated once per page, not once per row."""
+    no_wa, replied, no_reply = gettext("no WA"), gettext("replied"), gettext("no reply")
+    return {
+        "wa": (("ada", "ada"), ("ceklis1", "ceklis1"), ("tidak", no_wa)),
+        "respond": (("ya", replied), ("tidak", no_reply)),
+        "wa_group": gettext("WhatsApp status"),
+        "respond_group": gettext("Response"),
+        "copy": gettext("Copy link"),
+        "copied": gettext("Copied!"),
+        "no_phone": gettext("No phone"),
+    }
 
 
 @bp.route("/my/records/<int:record_id>/status", methods=["POST"])
@@ -67,8 +83,12 @@ def set_status(record_id: int):
     """One tap: htmx swaps only this record's row and the batch counts (out of band)."""
     session = get_session()
     me = actor()
-    field = request.form.get("field", "")
-    value = request.form.get("value") or None
+    # One form per record: the tapped button posts set=<field>:<value> (empty value clears).
+    if "set" in request.form:
+        field, _sep, value = request.form.get("set", "").partition(":")
+    else:
+        field, value = request.form.get("field", ""), request.form.get("value", "")
+    value = value or None
     try:
         record = svc.set_status(session, actor=me, record_id=record_id, field=field, value=value)
         session.commit()
@@ -82,7 +102,8 @@ def set_status(record_id: int):
     batch = session.get(Batch, record.batch_id)
     product = session.get(Product, record.product_id)
     card = svc.batch_card(session, staff=me, batch=batch)
-    ctx = {"batch": batch, "card": card, "product": product, "wa_url": lambda r: _wa(product, r), "r": record, "oob": True}
+    ctx = {"batch": batch, "card": card, "product": product, "wa_url": lambda r: _wa(product, r), "r": record, "oob": True,
+           "labels": toggle_labels(), "csrf": generate_csrf(), "back": url_for("batches.show", batch_id=batch.id)}
     from jinja2_fragments.flask import render_block
 
     body = render_block("batches/show.html", "record_row", **ctx) + render_block("batches/show.html", "batch_counts", **ctx)

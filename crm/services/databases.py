@@ -247,6 +247,7 @@ def _rejected_path(reject_dir: Path, db: CustomerDatabase) -> Path:
     return reject_dir / f"database-{db.id}-rejected.csv"
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one encoder, not one per row
 IMPORT_LOCK = 7202  # advisory lock namespace: imports per product (PostgreSQL)
 _INSERT_COLUMNS = ("product_id", "database_id", "username", "name", "phone", "extra", "ever_assigned")
 
@@ -309,7 +310,7 @@ def run_import(session: Session, database_id: int, *, reject_dir: Path, progress
     product_id, db_id = db.product_id, db.id
     is_pg = session.get_bind().dialect.name == "postgresql"
     seen: set[str] = set()
-    dumps = json.dumps
+    dumps = _JSON.encode
     normalize = normalize_phone
     with open_table(Path(db.stored_path), db.file_format) as table, open(reject_file, "w", newline="", encoding="utf-8-sig") as rf:
         headers = table.info.headers
@@ -374,7 +375,7 @@ def run_import(session: Session, database_id: int, *, reject_dir: Path, progress
                 product_id, db_id, username,
                 row[ncol][:NAME_MAX] if ncol is not None else "",
                 phone,
-                dumps(extra, ensure_ascii=False) if extra else "{}",
+                dumps(extra) if extra else "{}",
                 never_assigned,
             )))
             if len(pending) >= CHUNK:

@@ -45,9 +45,12 @@ def clamp_page(page: int | None, per_page: int | None, default_per_page: int = 2
     return page, min(per_page, MAX_PER_PAGE)
 
 
-def paginate(session: Session, stmt: Select, page: int | None, per_page: int | None = None, *, scalars: bool = True) -> Page:
+def paginate(session: Session, stmt: Select, page: int | None, per_page: int | None = None, *, scalars: bool = True,
+             total: int | None = None) -> Page:
+    """One page of `stmt`; `total` may be given when the caller already knows it."""
     page, per_page = clamp_page(page, per_page)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     pages = max(1, -(-total // per_page))
     page = min(page, pages)
     limited = stmt.limit(per_page).offset((page - 1) * per_page)

@@ -113,8 +113,6 @@ def upgrade() -> None:
     sa.Column('respond_status_at', crm.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['assigned_to_id'], ['users.id'], name=op.f('fk_customer_records_assigned_to_id_users')),
     sa.ForeignKeyConstraint(['batch_id'], ['batches.id'], name=op.f('fk_customer_records_batch_id_batches')),
-    sa.ForeignKeyConstraint(['database_id'], ['customer_databases.id'], name=op.f('fk_customer_records_database_id_customer_databases'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_customer_records_product_id_products')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customer_records')),
     sa.UniqueConstraint('product_id', 'username', name='uq_customer_records_product_username')
     )

@@ -182,8 +182,9 @@ def test_reassign_and_return_to_pool(db, world):
     assert db.scalar(select(func.count()).select_from(Batch).where(Batch.staff_id == staff2.id, Batch.kind == "manual")) == 1
     returned = svc.return_to_pool(db, actor=admin, record_ids=[recs[0].id])
     assert returned == 1
-    db.refresh(recs[0])
-    assert recs[0].assigned_to_id is None and recs[0].wa_status is None and recs[0].ever_assigned
+    rec0 = db.get(CustomerRecord, recs[0].id)
+    db.refresh(rec0)
+    assert rec0.assigned_to_id is None and rec0.wa_status is None and rec0.ever_assigned
     # the returned record is available again
     assert svc.available_counts(db, [product.id])[product.id] == 26 + 1
     actions = db.scalars(select(AuditEntry.action).where(AuditEntry.action.like("records.%"))).all()
