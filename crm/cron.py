@@ -5,8 +5,9 @@ import os
 
 from rq import cron
 
-from crm.jobs.housekeeping import purge_exports
+from crm.jobs.housekeeping import purge_abandoned_uploads, purge_exports
 
 QUEUE = os.environ.get("CRM_QUEUE") or "crm"
 
 cron.register(purge_exports, QUEUE, cron="17 * * * *", name="purge-exports")
+cron.register(purge_abandoned_uploads, QUEUE, cron="23 * * * *", name="purge-abandoned-uploads")

@@ -91,17 +91,19 @@ def set_status(record_id: int):
     value = value or None
     try:
         record = svc.set_status(session, actor=me, record_id=record_id, field=field, value=value)
-        session.commit()
     except NotFound:
         abort(404)
     except DomainError as e:
         session.rollback()
         return make_response(translate(e), 422)
     if not is_htmx():
+        session.commit()
         return redirect_after_post(safe_next(request.form.get("next"), url_for("batches.show", batch_id=record.batch_id)))
+    # Everything the fragment needs is read in the same transaction, then one commit.
     batch = session.get(Batch, record.batch_id)
     product = session.get(Product, record.product_id)
     card = svc.batch_card(session, staff=me, batch=batch)
+    session.commit()
     ctx = {"batch": batch, "card": card, "product": product, "wa_url": lambda r: _wa(product, r), "r": record, "oob": True,
            "labels": toggle_labels(), "csrf": generate_csrf(), "back": url_for("batches.show", batch_id=batch.id)}
     from jinja2_fragments.flask import render_block

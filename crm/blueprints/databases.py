@@ -13,7 +13,7 @@ from crm.forms.customers import UploadForm
 from crm.jobs import enqueue_run, live_progress
 from crm.jobs.imports import import_database, inspect_database
 from crm.i18n import N_
-from crm.models import CustomerDatabase, JobRun, Product, Role
+from crm.models import CustomerDatabase, JobRun, Product, Role, User
 from crm.services import databases as svc
 from crm.services import jobruns, products
 from crm.services.errors import DomainError, NotFound, ValidationFailed
@@ -98,7 +98,8 @@ def show(database_id: int):
             response.vary.add("HX-Request")
             return response
         return render("databases/show.html", block="progress", db=db, run=run)
-    ctx = {"db": db, "run": run, "product": session.get(Product, db.product_id), "reasons": svc.REJECT_REASONS}
+    uploader = session.get(User, db.uploaded_by_id) if db.uploaded_by_id else None
+    ctx = {"db": db, "run": run, "product": session.get(Product, db.product_id), "reasons": svc.REJECT_REASONS, "uploader": uploader}
     if db.status == CustomerDatabase.DONE:
         ctx["quality"] = svc.quality(session, db)
         ctx["records"] = svc.list_records(session, database_id=db.id, q=request.args.get("q", "")[:100], page=int_arg("page", 1))

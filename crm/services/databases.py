@@ -7,12 +7,12 @@ databases now, special lists later: `kind`).
 from __future__ import annotations
 
 import csv
-import json
 import os
 import re
 import shutil
 import uuid
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring as _json_str  # the C implementation
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
@@ -247,7 +247,6 @@ def _rejected_path(reject_dir: Path, db: CustomerDatabase) -> Path:
     return reject_dir / f"database-{db.id}-rejected.csv"
 
 
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one encoder, not one per row
 IMPORT_LOCK = 7202  # advisory lock namespace: imports per product (PostgreSQL)
 _INSERT_COLUMNS = ("product_id", "database_id", "username", "name", "phone", "extra", "ever_assigned")
 
@@ -272,24 +271,25 @@ def _bulk_insert(session: Session, rows: list[tuple]) -> None:
             cur.close()
 
 
-def _existing_usernames(session: Session, product_id: int, names: list[str]) -> set[str]:
-    """Which of `names` the product already holds (one indexed lookup per chunk)."""
+def _existing_usernames(session: Session, product_id: int, names: list[str]) -> dict[str, int]:
+    """Which of `names` the product already holds, with the database each came
+    from (one indexed lookup per chunk)."""
     conn = session.connection()
     cur = conn.connection.driver_connection.cursor()
     try:
         if conn.dialect.name == "postgresql":
-            cur.execute("SELECT username FROM customer_records WHERE product_id = %s AND username = ANY(%s)", (product_id, names))
-        else:
-            found: list = []
-            for start in range(0, len(names), 30000):
-                part = names[start:start + 30000]
-                cur.execute(
-                    f"SELECT username FROM customer_records WHERE product_id = ? AND username IN ({','.join('?' * len(part))})",
-                    (product_id, *part),
-                )
-                found.extend(cur.fetchall())
-            return {r[0] for r in found}
-        return {r[0] for r in cur.fetchall()}
+            cur.execute("SELECT username, database_id FROM customer_records WHERE product_id = %s AND username = ANY(%s)",
+                        (product_id, names))
+            return dict(cur.fetchall())
+        found: dict[str, int] = {}
+        for start in range(0, len(names), 30000):
+            part = names[start:start + 30000]
+            cur.execute(
+                f"SELECT username, database_id FROM customer_records WHERE product_id = ? AND username IN ({','.join('?' * len(part))})",
+                (product_id, *part),
+            )
+            found.update(cur.fetchall())
+        return found
     finally:
         cur.close()
 
@@ -309,10 +309,15 @@ def run_import(session: Session, database_id: int, *, reject_dir: Path, progress
     imported = total = missing_phone = 0
     product_id, db_id = db.product_id, db.id
     is_pg = session.get_bind().dialect.name == "postgresql"
+    # Duplicates inside the file: this chunk's usernames here; earlier chunks are
+    # already inserted and found by the database lookup (with this import's id),
+    # so memory stays flat whatever the file size.
     seen: set[str] = set()
-    dumps = _JSON.encode
+    quote = _json_str
     normalize = normalize_phone
-    with open_table(Path(db.stored_path), db.file_format) as table, open(reject_file, "w", newline="", encoding="utf-8-sig") as rf:
+    # The stored file passed the spreadsheet safety scan when it was inspected.
+    with open_table(Path(db.stored_path), db.file_format, checked=True) as table, \
+            open(reject_file, "w", newline="", encoding="utf-8-sig") as rf:
         headers = table.info.headers
         idx = {h: i for i, h in enumerate(headers)}
         ucol = idx[m["username"]]
@@ -321,6 +326,9 @@ def run_import(session: Session, database_id: int, *, reject_dir: Path, progress
         dropped = {i for i, h in enumerate(headers) if is_bank_column(h)}
         visible = [i for i in range(len(headers)) if i not in dropped]
         extra_cols = [(i, headers[i]) for i in visible if i not in (ucol, ncol, pcol)]
+        # JSON of the extra fields, built from pre-quoted keys: the same result
+        # as json.dumps, several times faster per row.
+        extra_keys = [(i, quote(h) + ":") for i, h in extra_cols]
         writer = csv.writer(rf)
         writer.writerow([safe_cell(headers[i]) for i in visible] + ["row", "reason"])
 
@@ -339,7 +347,7 @@ def run_import(session: Session, database_id: int, *, reject_dir: Path, progress
             values = []
             for row_no, row, rec in pending:
                 if existing and rec[2] in existing:
-                    reject(row_no, row, "already_in_product")
+                    reject(row_no, row, "duplicate_in_file" if existing[rec[2]] == db_id else "already_in_product")
                     continue
                 if rec[4] is None:
                     missing_phone += 1
@@ -348,12 +356,13 @@ def run_import(session: Session, database_id: int, *, reject_dir: Path, progress
                 _bulk_insert(session, values)
                 imported += len(values)
             pending.clear()
+            seen.clear()
 
         row_no = 1
         for row in table.rows():
             row_no += 1
             total += 1
-            username = row[ucol].strip().lower()
+            username = row[ucol].lower()  # cells come stripped
             if not username:
                 reject(row_no, row, "missing_username")
                 continue
@@ -370,12 +379,12 @@ def run_import(session: Session, database_id: int, *, reject_dir: Path, progress
                 reject(row_no, row, "duplicate_in_file")
                 continue
             seen.add(username)
-            extra = {h: row[i] for i, h in extra_cols if row[i]}
+            extra = ",".join([k + quote(row[i]) for i, k in extra_keys if row[i]])
             pending.append((row_no, row, (
                 product_id, db_id, username,
                 row[ncol][:NAME_MAX] if ncol is not None else "",
                 phone,
-                dumps(extra) if extra else "{}",
+                "{" + extra + "}",
                 never_assigned,
             )))
             if len(pending) >= CHUNK:
@@ -426,6 +435,22 @@ def revert_import(session: Session, *, actor: User, database_id: int) -> int:
     audit.record(session, actor=actor, action="database.revert", target=db, target_label=db.file_name,
                  before={"records": deleted}, after={"records": 0})
     return deleted
+
+
+def purge_abandoned_uploads(session: Session, *, older_than=None) -> int:
+    """Uploads left waiting for a column mapping hold the original file (which
+    may contain bank-account numbers): after a day they expire and the file goes."""
+    from datetime import timedelta
+
+    cutoff = utcnow() - (older_than or timedelta(days=1))
+    stale = session.scalars(
+        select(CustomerDatabase)
+        .where(CustomerDatabase.status == CustomerDatabase.MAPPING, CustomerDatabase.uploaded_at < cutoff)
+        .limit(500)
+    ).all()
+    for db in stale:
+        mark_failed(session, db.id, ValidationFailed(N_("The upload expired before its columns were mapped. Please upload it again.")))
+    return len(stale)
 
 
 def delete_stored_file(db: CustomerDatabase) -> None:

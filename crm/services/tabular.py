@@ -245,11 +245,16 @@ def _mostly_control(sample: bytes) -> bool:
 # Opening
 
 
-def open_table(path: Path, fmt: str) -> Table:
-    """Open `path` (a format from sniff_format) and read its header row."""
+def open_table(path: Path, fmt: str, *, checked: bool = False) -> Table:
+    """Open `path` (a format from sniff_format) and read its header row.
+
+    `checked=True` skips the spreadsheet safety scan: only for a stored file
+    that already passed it unchanged (the import after its inspection)."""
     path = Path(path)
     if fmt == "csv":
         return _open_csv(path)
+    if fmt in ("xlsx", "xls") and checked:
+        return _open_workbook(path, fmt)
     if fmt in ("xlsx", "xls"):
         # calamine goes by content (from_filelike), so guard by content too.
         with open(path, "rb") as fh:

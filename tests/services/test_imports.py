@@ -269,3 +269,28 @@ def test_failure_mid_import_leaves_nothing(db, ctx, monkeypatch):
     assert db.scalar(select(func.count()).select_from(CustomerRecord).where(CustomerRecord.database_id == database.id)) == 0
     # a rerun of the failed job does nothing
     import_database(run.id)
+
+
+def test_abandoned_uploads_expire_and_lose_their_file(db, ctx):
+    from datetime import timedelta
+
+    path = write_csv(ctx["dir"] / "wait.csv", [HEADER] + ROWS)
+    database = upload(db, ctx["admin"], ctx["product"], path)
+    svc.inspect_database(db, database.id)
+    stored = Path(database.stored_path)
+    assert stored.exists()
+    assert svc.purge_abandoned_uploads(db) == 0  # fresh: kept
+    assert svc.purge_abandoned_uploads(db, older_than=timedelta(seconds=-1)) == 1
+    assert database.status == CustomerDatabase.FAILED and not stored.exists() and "expired" in database.error
+
+
+def test_duplicates_across_chunks_are_duplicates_in_the_file(db, ctx, monkeypatch):
+    monkeypatch.setattr(svc, "CHUNK", 3)
+    make_records(db, ctx["product"], 1, prefix="old")
+    rows = [["username"], ["a"], ["b"], ["c"], ["d"], ["A"], ["old-000000"], ["e"], ["b"]]
+    database = full_import(db, ctx["admin"], ctx["product"], write_csv(ctx["dir"] / "chunks.csv", rows))
+    assert database.rows_imported == 5
+    assert database.rejected_by_reason == {"duplicate_in_file": 2, "already_in_product": 1}
+    with open(database.rejected_path, encoding="utf-8-sig", newline="") as fh:
+        rejected = sorted((r[1], r[2]) for r in list(csv.reader(fh))[1:])
+    assert rejected == [("6", "duplicate_in_file"), ("7", "already_in_product"), ("9", "duplicate_in_file")]
