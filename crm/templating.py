@@ -26,6 +26,19 @@ def init_app(app: Flask) -> None:
         return gettext(message, **(params or {})) if message else ""
 
     app.jinja_env.globals["msg"] = msg
+
+    def status_label(field: str, value: str | None) -> str:
+        """WhatsApp / respond status as staff call it ("ada", "ceklis1" stay as is)."""
+        if not value:
+            return "–"
+        labels = {("wa", "tidak"): gettext("no WA"), ("respond", "ya"): gettext("replied"), ("respond", "tidak"): gettext("no reply")}
+        return labels.get((field, value), value)
+
+    def role_label(role: str) -> str:
+        return {"staff": gettext("Staff"), "admin": gettext("Admin"), "master_admin": gettext("Master admin")}.get(role, role)
+
+    app.jinja_env.globals["status_label"] = status_label
+    app.jinja_env.globals["role_label"] = role_label
     app.jinja_env.filters["msg"] = msg
 
     @app.context_processor

@@ -155,7 +155,10 @@ def _app(redis_url, session_factory=None, **overrides):
     from crm.extensions import limiter
 
     with app.app_context():
-        limiter.reset()  # every test starts with fresh login counters
+        try:
+            limiter.reset()  # every test starts with fresh login counters
+        except Exception:  # noqa: BLE001 - a test that points the app at a Redis that is down
+            pass
     return app
 
 

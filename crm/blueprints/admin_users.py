@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext
 
 from crm.blueprints._access import requires
-from crm.blueprints._helpers import actor, attach_error, flash_error, int_arg
+from crm.blueprints._helpers import actor, attach_error, flash_error, int_arg, safe_next
 from crm.blueprints._htmx import redirect_after_post, render
 from crm.db import get_session
 from crm.forms.users import ROLE_LABELS, UserForm
@@ -135,7 +135,7 @@ def _act(user_id: int, fn, done_message: str):
     except DomainError as e:
         session.rollback()
         flash_error(e)
-    return redirect_after_post(request.form.get("next") or url_for("admin_users.index"))
+    return redirect_after_post(safe_next(request.form.get("next"), url_for("admin_users.index")))
 
 
 @bp.route("/<int:user_id>/deactivate", methods=["POST"])
@@ -163,7 +163,8 @@ def export():
     if fmt not in FORMATS:
         abort(400)
     session = get_session()
-    params = {"format": fmt, "q": request.form.get("q", "")[:100], "role": request.form.get("role") or None}
+    params = {"format": fmt, "q": request.form.get("q", "")[:100], "role": request.form.get("role") or None,
+              "active": request.form.get("active") or None}
     run = jobruns.create(session, actor=actor(), kind="export_users", params=params)
     audit.record(session, actor=actor(), action="export.request", target_type="users", target_label=fmt, after=params)
     session.commit()

@@ -65,12 +65,25 @@ def index():
         session.rollback()
         attach_error(form, e)
         return _index(form, 422)
-    _enqueue(inspect_database, run.id)
+    _enqueue(inspect_database, run.id, db.id)
     return redirect_after_post(url_for("databases.show", database_id=db.id))
 
 
-def _enqueue(func, run_id: int) -> None:
-    enqueue_run(func, run_id, redis_url=current_app.config["REDIS_URL"], queue_name=current_app.config["CRM_QUEUE"])
+def _enqueue(func, run_id: int, database_id: int) -> None:
+    """After the commit. If the queue cannot be reached the upload fails with a
+    clear message (and its file is removed) instead of waiting forever."""
+    try:
+        enqueue_run(func, run_id, redis_url=current_app.config["REDIS_URL"], queue_name=current_app.config["CRM_QUEUE"])
+    except Exception:  # noqa: BLE001 - Redis down or unreachable
+        current_app.logger.exception("could not enqueue job run %s", run_id)
+        session = get_session()
+        session.rollback()
+        error = DomainError(N_("The background worker could not be reached. Please try again in a moment."))
+        svc.mark_failed(session, database_id, error)
+        run = session.get(JobRun, run_id)
+        if run is not None:
+            jobruns.mark_failed(run, error.message)
+        session.commit()
 
 
 def _get(database_id: int) -> CustomerDatabase:
@@ -126,7 +139,7 @@ def mapping(database_id: int):
         session.rollback()
         flash_error(e)
         return redirect_after_post(url_for("databases.show", database_id=database_id))
-    _enqueue(import_database, run.id)
+    _enqueue(import_database, run.id, db.id)
     return redirect_after_post(url_for("databases.show", database_id=db.id))
 
 

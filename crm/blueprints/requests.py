@@ -79,7 +79,13 @@ def cancel(request_id: int):
 @requires(Role.ADMIN)
 def approve(request_id: int):
     session = get_session()
-    quantity = request.form.get("quantity", type=int)
+    raw_quantity = request.form.get("quantity", "").strip()
+    quantity = None
+    if raw_quantity:
+        if not raw_quantity.isdigit():
+            flash(gettext("Enter the number of records as digits only, e.g. 1000."), "error")
+            return redirect_after_post(url_for("requests.index"))
+        quantity = int(raw_quantity)
     try:
         batch = svc.approve_request(session, actor=actor(), request_id=request_id, quantity=quantity, tz=current_app.config["CRM_TIMEZONE"])
         session.commit()
@@ -109,7 +115,15 @@ def reject(request_id: int):
 def bulk():
     session = get_session()
     ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
-    approve = request.form.get("action") == "approve"
+    action = request.form.get("action")
+    if action not in ("approve", "reject"):
+        flash(gettext("Choose Approve or Reject."), "error")
+        return redirect_after_post(url_for("requests.index"))
+    approve = action == "approve"
+    if approve and request.form.get("reason", "").strip():
+        # A reason typed and Enter pressed must never approve the selection.
+        flash(gettext("You typed a rejection reason: use Reject selected, or clear the reason to approve."), "error")
+        return redirect_after_post(url_for("requests.index"))
     try:
         results = svc.bulk_decide(session, actor=actor(), request_ids=ids, approve=approve, reason=request.form.get("reason", ""),
                                   tz=current_app.config["CRM_TIMEZONE"])

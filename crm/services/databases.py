@@ -16,7 +16,7 @@ from json.encoder import encode_basestring as _json_str  # the C implementation
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
-from sqlalchemy import case, delete, exists, func, insert, select
+from sqlalchemy import case, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
@@ -65,15 +65,39 @@ _SYNONYMS = {
 
 
 def is_bank_column(header: str) -> bool:
-    """Bank-account numbers (rekening) are never stored or shown."""
-    h = _norm_header(header)
-    if not h:
+    """Bank-account numbers (rekening) are never stored or shown. Recognised by
+    the header's words: a word starting with "rek" (rek, rekening, rek_bca,
+    norek), IBAN, a bank word with a number or account word (no bank, bank
+    account, akun bank), or an account word with a number word (acc no)."""
+    words = [w for w in re.split(r"[^a-z0-9]+", (header or "").lower()) if w]
+    if not words:
         return False
-    if "rekening" in h or h.startswith("norek") or h in {"rek", "norek", "nomorrek", "rekbank"}:
+    joined = "".join(words)
+    if any(w.startswith(("rek", "norek", "nomorrek", "nomerrek")) for w in words) or "iban" in words:
         return True
-    if "bankaccount" in h or "accountnumber" in h or "accountno" in h or h in {"accno", "acctno", "acc", "noacc", "bankacc", "nomorakunbank"}:
+    if joined in {"accno", "acctno", "accountno", "accountnumber", "bankaccount", "banknumber", "norekening"}:
         return True
-    return False
+    bank = any(w.startswith("bank") for w in words)
+    account = any(w in ("acc", "acct", "account") for w in words)
+    number = any(w in ("no", "nomor", "nomer", "number", "num", "nr") for w in words)
+    return (bank and (number or account or "akun" in words)) or (account and number)
+
+
+_DIGITS = re.compile(r"^[0-9][0-9 .-]{8,22}$")
+
+
+def looks_like_bank_numbers(values: list[str]) -> bool:
+    """A column of mostly 10–18-digit numbers that are not phone numbers (from
+    the preview rows): treated as bank accounts whatever its header says."""
+    filled = [v for v in values if v]
+    if len(filled) < 2:
+        return False
+    hits = 0
+    for v in filled:
+        digits = re.sub(r"[ .-]", "", v)
+        if _DIGITS.match(v) and 10 <= len(digits) <= 18 and normalize_phone(v) is None:
+            hits += 1
+    return hits / len(filled) >= 0.6
 
 
 def suggest_mapping(headers: list[str]) -> dict[str, str | None]:
@@ -181,11 +205,11 @@ def inspect_database(session: Session, database_id: int, progress: Progress | No
     info, rows = preview(Path(db.stored_path), db.file_format, n=10)
     db.encoding, db.delimiter = info.encoding, info.delimiter
     db.headers = list(info.headers)
-    db.dropped_columns = [h for h in info.headers if is_bank_column(h)]
-    keep = [i for i, h in enumerate(info.headers) if not is_bank_column(h)]
+    dropped = [h for i, h in enumerate(info.headers) if is_bank_column(h) or looks_like_bank_numbers([r[i] for r in rows])]
+    db.dropped_columns = dropped
     # The preview never holds bank-account values.
-    db.preview = [["" if is_bank_column(info.headers[i]) else row[i] for i in range(len(info.headers))] for row in rows]
-    db.mapping = {"suggested": suggest_mapping(info.headers), "keep": len(keep)}
+    db.preview = [["" if h in dropped else row[i] for i, h in enumerate(info.headers)] for row in rows]
+    db.mapping = {"suggested": suggest_mapping([h for h in info.headers if h not in dropped])}
     db.status = CustomerDatabase.MAPPING
     session.flush()
     return db
@@ -194,8 +218,9 @@ def inspect_database(session: Session, database_id: int, progress: Progress | No
 def mark_failed(session: Session, database_id: int, error: Exception) -> None:
     """After a failed job (already rolled back): record why, remove partial files."""
     db = session.get(CustomerDatabase, database_id)
-    if db is None:
-        return
+    if db is None or db.status not in (CustomerDatabase.UPLOADED, CustomerDatabase.INSPECTING, CustomerDatabase.MAPPING,
+                                       CustomerDatabase.IMPORTING):
+        return  # a finished import is never turned into a failed one
     if isinstance(error, DomainError):
         db.error, db.error_params = error.message, error.params
     else:
@@ -229,13 +254,21 @@ def confirm_mapping(session: Session, *, actor: User, database_id: int, mapping:
     for col in chosen:
         if col not in headers:
             raise ValidationFailed(N_("Unknown column %(col)s."), col=col)
-        if is_bank_column(col):
+        if col in (db.dropped_columns or []) or is_bank_column(col):
             raise ValidationFailed(N_("Bank-account columns are never imported."), field="username")
     if len(set(chosen)) != len(chosen):
         raise ValidationFailed(N_("Each field needs its own column."), field="username")
-    db.mapping = {**(db.mapping or {}), "username": mapping.username, "name": mapping.name, "phone": mapping.phone}
-    db.status = CustomerDatabase.IMPORTING
-    session.flush()
+    # Only one confirmation wins (a double submit must not start two imports).
+    claimed = session.execute(
+        update(CustomerDatabase)
+        .where(CustomerDatabase.id == db.id, CustomerDatabase.status == CustomerDatabase.MAPPING)
+        .values(status=CustomerDatabase.IMPORTING,
+                mapping={**(db.mapping or {}), "username": mapping.username, "name": mapping.name, "phone": mapping.phone})
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        raise Conflict(N_("This upload is not waiting for a column mapping."))
+    session.refresh(db)
     return db
 
 
@@ -303,6 +336,9 @@ def run_import(session: Session, database_id: int, *, reject_dir: Path, progress
     if session.get_bind().dialect.name == "postgresql":
         # One import per product at a time, so the duplicate check below stays true until commit.
         session.execute(select(func.pg_advisory_xact_lock(IMPORT_LOCK, db.product_id)))
+        session.refresh(db)
+        if db.status != CustomerDatabase.IMPORTING:
+            return db  # another run of the same import finished while this one waited
     m = db.mapping
     reject_file = _rejected_path(reject_dir, db)
     counts = {k: 0 for k in REJECT_REASONS}
@@ -323,7 +359,8 @@ def run_import(session: Session, database_id: int, *, reject_dir: Path, progress
         ucol = idx[m["username"]]
         ncol = idx.get(m.get("name") or "")
         pcol = idx.get(m.get("phone") or "")
-        dropped = {i for i, h in enumerate(headers) if is_bank_column(h)}
+        dropped_names = set(db.dropped_columns or [])
+        dropped = {i for i, h in enumerate(headers) if h in dropped_names or is_bank_column(h)}
         visible = [i for i in range(len(headers)) if i not in dropped]
         extra_cols = [(i, headers[i]) for i in visible if i not in (ucol, ncol, pcol)]
         # JSON of the extra fields, built from pre-quoted keys: the same result
@@ -445,7 +482,9 @@ def purge_abandoned_uploads(session: Session, *, older_than=None) -> int:
     cutoff = utcnow() - (older_than or timedelta(days=1))
     stale = session.scalars(
         select(CustomerDatabase)
-        .where(CustomerDatabase.status == CustomerDatabase.MAPPING, CustomerDatabase.uploaded_at < cutoff)
+        .where(CustomerDatabase.status.in_((CustomerDatabase.UPLOADED, CustomerDatabase.INSPECTING, CustomerDatabase.MAPPING,
+                                            CustomerDatabase.IMPORTING)),
+               CustomerDatabase.uploaded_at < cutoff)
         .limit(500)
     ).all()
     for db in stale:

@@ -56,6 +56,8 @@ def _is_pg(session: Session) -> bool:
 
 
 def create_request(session: Session, *, actor: User, product_id: int | None, quantity: int | None, note: str = "") -> RecordRequest:
+    if actor.role_enum is not Role.STAFF or not actor.active:
+        raise PermissionDenied(N_("Only staff members ask for records."))
     product = products.get_product(session, product_id, active=True)
     if not quantity or quantity < 1:
         raise ValidationFailed(N_("Ask for at least 1 record."), field="quantity")
@@ -85,8 +87,7 @@ def cancel_request(session: Session, *, actor: User, request_id: int) -> RecordR
     req = session.get(RecordRequest, request_id)
     if req is None or req.staff_id != actor.id:
         raise NotFound(N_("Request not found."))
-    if req.status != RecordRequest.PENDING:
-        raise Conflict(N_("This request has already been decided."))
+    req = _lock_request(session, request_id)  # an approval in progress wins; then this one refuses
     req.status = RecordRequest.CANCELLED
     req.decided_at = utcnow()
     session.flush()
@@ -146,6 +147,9 @@ def approve_request(session: Session, *, actor: User, request_id: int, quantity:
     _require_admin(actor)
     req = _lock_request(session, request_id)
     product = products.get_product(session, req.product_id, active=True)
+    staff = session.get(User, req.staff_id)
+    if staff is None or not staff.active or staff.role_enum is not Role.STAFF:
+        raise Conflict(N_("This request's staff member is no longer an active staff member; reject it instead."))
     n = req.quantity if quantity is None else quantity
     if n < 1 or n > req.quantity:
         raise ValidationFailed(N_("Approve between 1 and %(n)s records."), field="quantity", n=req.quantity)
@@ -162,7 +166,6 @@ def approve_request(session: Session, *, actor: User, request_id: int, quantity:
     req.decided_at = now
     req.batch_id = batch.id
     session.flush()
-    staff = session.get(User, req.staff_id)
     audit.record(session, actor=actor, action="request.approve", target_type="record_requests", target_label=f"{staff.name}: {product.name}",
                  before={"requested": req.quantity}, after={"approved": n, "batch": batch.id})
     notify(session, user_id=req.staff_id, kind="request_approved",
@@ -413,8 +416,14 @@ def set_pinned(session: Session, *, actor: User, batch_id: int, pinned: bool) ->
     return batch
 
 
-def get_own_record(session: Session, *, staff: User, record_id: int) -> CustomerRecord:
-    record = session.get(CustomerRecord, record_id)
+def get_own_record(session: Session, *, staff: User, record_id: int, lock: bool = False) -> CustomerRecord:
+    """The staff member's record; `lock`: hold it (PostgreSQL) so a concurrent
+    reassignment or return cannot slip between this check and the write."""
+    if lock and _is_pg(session):
+        stmt = select(CustomerRecord).where(CustomerRecord.id == record_id).with_for_update()
+        record = session.scalars(stmt.execution_options(populate_existing=True)).first()
+    else:
+        record = session.get(CustomerRecord, record_id)
     if record is None or record.assigned_to_id != staff.id:
         raise NotFound(N_("Record not found."))
     return record
@@ -422,7 +431,7 @@ def get_own_record(session: Session, *, staff: User, record_id: int) -> Customer
 
 def set_status(session: Session, *, actor: User, record_id: int, field: str, value: str | None) -> CustomerRecord:
     """One tap: set (or clear, value None) the WhatsApp or respond status of an own record."""
-    record = get_own_record(session, staff=actor, record_id=record_id)
+    record = get_own_record(session, staff=actor, record_id=record_id, lock=True)
     allowed = {"wa": WA_STATUSES, "respond": RESPOND_STATUSES}.get(field)
     if allowed is None or (value is not None and value not in allowed):
         raise ValidationFailed(N_("Unknown status."))
@@ -492,7 +501,7 @@ def manual_batch(session: Session, *, staff_id: int, product_id: int) -> Batch:
     if batch is not None:
         return batch
     product = session.get(Product, product_id)
-    batch = Batch(staff_id=staff_id, product_id=product_id, kind=Batch.MANUAL, title=f"{product.name} · Manual")
+    batch = Batch(staff_id=staff_id, product_id=product_id, kind=Batch.MANUAL, title=product.name)  # shown with a "Manual" label
     try:
         with session.begin_nested():
             session.add(batch)
@@ -522,16 +531,24 @@ def reassign(session: Session, *, actor: User, record_ids: list[int], to_staff_i
     records = list(session.scalars(lock.execution_options(populate_existing=True)))
     now = utcnow()
     moved = 0
+    batches: dict[int, int] = {}
+    from_staff: dict[int, int] = {}
     for record in records:
         if record.assigned_to_id == target.id:
             continue
-        record.batch_id = manual_batch(session, staff_id=target.id, product_id=record.product_id).id
+        if record.product_id not in batches:
+            batches[record.product_id] = manual_batch(session, staff_id=target.id, product_id=record.product_id).id
+        from_staff[record.assigned_to_id] = from_staff.get(record.assigned_to_id, 0) + 1
+        record.batch_id = batches[record.product_id]
         record.assigned_to_id = target.id
         record.assigned_at = now
+        # The new holder works the record afresh; the old statuses stay in the history.
+        record.wa_status = record.wa_status_at = record.respond_status = record.respond_status_at = None
         moved += 1
     session.flush()
     audit.record(session, actor=actor, action="records.reassign", target_type="customer_records", target_label=target.name,
-                 after={"records": moved, "to": target.email, "ids": ids[:50]})
+                 after={"records": moved, "to": target.email, "from_user_ids": {str(k): v for k, v in from_staff.items()},
+                        "ids": ids[:200], "ids_total": len(ids)})
     if moved:
         notify(session, user_id=target.id, kind="records_assigned", message=N_("%(n)s records were assigned to you."),
                params={"n": moved}, link="/my/batches")
@@ -551,7 +568,7 @@ def return_to_pool(session: Session, *, actor: User, record_ids: list[int]) -> i
         .execution_options(synchronize_session=False)
     ).rowcount
     audit.record(session, actor=actor, action="records.return", target_type="customer_records", target_label=str(returned),
-                 after={"records": returned, "ids": ids[:50]})
+                 after={"records": returned, "ids": ids[:200], "ids_total": len(ids)})
     return returned
 
 

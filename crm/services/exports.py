@@ -108,7 +108,8 @@ def export_users(session: Session, run: JobRun, out_dir: Path, *, tz: str, progr
     from zoneinfo import ZoneInfo
 
     fmt = run.params.get("format", "csv")
-    flt = UserFilter(q=run.params.get("q", ""), role=run.params.get("role") or None)
+    flt = UserFilter(q=run.params.get("q", ""), role=run.params.get("role") or None,
+                     active={"1": True, "0": False}.get(run.params.get("active") or ""))
     stmt = filter_users(flt)
     from sqlalchemy import func
 

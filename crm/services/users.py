@@ -219,6 +219,7 @@ def update_user(session: Session, *, actor: User, user: User, changes: UserChang
         before["password"], after["password"] = "…", "changed"
     if not user.active:
         user.auth_token = new_auth_token()
+        _cancel_open_requests(session, user)
     diff_before = {k: v for k, v in before.items() if after.get(k) != v}
     diff_after = {k: after[k] for k in diff_before}
     if not diff_after:
@@ -236,6 +237,17 @@ def _check_can_deactivate(session: Session, actor: User, user: User) -> None:
         raise Conflict(N_("This is the last active master admin: it cannot be deactivated."))
 
 
+def _cancel_open_requests(session: Session, user: User) -> None:
+    from sqlalchemy import update
+
+    session.execute(
+        update(RecordRequest)
+        .where(RecordRequest.staff_id == user.id, RecordRequest.status == RecordRequest.PENDING)
+        .values(status=RecordRequest.CANCELLED, decided_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
 def set_active(session: Session, *, actor: User, user: User, active: bool) -> User:
     _require_can_touch(actor, user)
     if active == user.active:
@@ -243,6 +255,7 @@ def set_active(session: Session, *, actor: User, user: User, active: bool) -> Us
     if not active:
         _check_can_deactivate(session, actor, user)
         user.auth_token = new_auth_token()  # logs them out everywhere
+        _cancel_open_requests(session, user)
     user.active = active
     session.flush()
     audit.record(

@@ -173,6 +173,7 @@ def test_reassign_and_return_to_pool(db, world):
         svc.reassign(db, actor=staff, record_ids=[recs[0].id], to_staff_id=staff2.id)
     moved = svc.reassign(db, actor=admin, record_ids=[recs[0].id, recs[1].id], to_staff_id=staff2.id)
     assert moved == 2
+    assert db.get(CustomerRecord, recs[0].id).wa_status is None  # the new holder starts afresh
     manual = svc.manual_batch(db, staff_id=staff2.id, product_id=product.id)
     assert manual.kind == Batch.MANUAL
     assert {r.id for r in svc.list_batch_records(db, staff=staff2, batch=manual).items} == {recs[0].id, recs[1].id}
@@ -199,3 +200,24 @@ def test_staff_load(db, world):
     svc.set_status(db, actor=staff, record_id=rec.id, field="wa", value="tidak")
     load = svc.staff_load(db, [staff.id])[staff.id]
     assert (load.open_records, load.completion) == (4, 25)
+
+
+def test_only_active_staff_get_records(db, world):
+    from crm.services import users
+
+    with pytest.raises(PermissionDenied):
+        svc.create_request(db, actor=world["admin"], product_id=world["product"].id, quantity=1)
+    req = svc.create_request(db, actor=world["staff"], product_id=world["product"].id, quantity=1)
+    users.set_active(db, actor=world["admin"], user=world["staff"], active=False)
+    db.refresh(req)
+    assert req.status == RecordRequest.CANCELLED  # deactivation empties their queue
+    with pytest.raises(Conflict):
+        svc.approve_request(db, actor=world["admin"], request_id=req.id)
+
+
+def test_cancel_after_approval_is_refused(db, world):
+    req = svc.create_request(db, actor=world["staff"], product_id=world["product"].id, quantity=2)
+    svc.approve_request(db, actor=world["admin"], request_id=req.id)
+    with pytest.raises(Conflict):
+        svc.cancel_request(db, actor=world["staff"], request_id=req.id)
+    assert req.status == RecordRequest.APPROVED

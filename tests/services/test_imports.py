@@ -94,9 +94,10 @@ def test_xlsx_and_xls(db, ctx):
 def test_mapping_suggestions_and_manual_mapping(db, ctx):
     assert svc.suggest_mapping(["Username", "Nama", "WhatsApp", "Rekening"]) == {"username": "Username", "name": "Nama", "phone": "WhatsApp"}
     assert svc.suggest_mapping(["user id", "customer name", "no. hp"]) == {"username": "user id", "name": "customer name", "phone": "no. hp"}
-    for col in ("No Rek", "rekening bank", "Account Number", "Bank Account", "norek"):
+    for col in ("No Rek", "rekening bank", "Account Number", "Bank Account", "norek", "Rek BCA", "rek_bca", "Nomer Rek",
+                "Acc Number", "Acct Number", "No Bank", "Nomor Bank", "Bank Number", "Akun Bank", "IBAN"):
         assert svc.is_bank_column(col), col
-    for col in ("Kota", "Nama", "Account ID status"):
+    for col in ("Kota", "Nama", "Account ID status", "Nama Bank", "No HP", "No Akun", "User ID"):
         assert not svc.is_bank_column(col), col
     path = write_csv(ctx["dir"] / "m.csv", [["kode", "pelanggan", "kontak wa", "catatan"], ["A1", "Ani", "0812-0000-1111", "vip"]])
     database = full_import(db, ctx["admin"], ctx["product"], path,
@@ -294,3 +295,28 @@ def test_duplicates_across_chunks_are_duplicates_in_the_file(db, ctx, monkeypatc
     with open(database.rejected_path, encoding="utf-8-sig", newline="") as fh:
         rejected = sorted((r[1], r[2]) for r in list(csv.reader(fh))[1:])
     assert rejected == [("6", "duplicate_in_file"), ("7", "already_in_product"), ("9", "duplicate_in_file")]
+
+
+def test_bank_numbers_under_an_innocent_header_are_dropped(db, ctx):
+    rows = [["username", "no hp", "catatan", "kode"],
+            ["a1", "0812 1111 2222", "1370012345678", "A-1"],
+            ["a2", "0812 1111 3333", "0987654321", "A-2"],
+            ["a3", "0812 1111 4444", "5220 3344 1122", "A-3"]]
+    database = upload(db, ctx["admin"], ctx["product"], write_csv(ctx["dir"] / "sneaky.csv", rows))
+    svc.inspect_database(db, database.id)
+    assert database.dropped_columns == ["catatan"]  # the phone column stays
+    assert "1370012345678" not in json.dumps(database.preview)
+    svc.confirm_mapping(db, actor=ctx["admin"], database_id=database.id, mapping=svc.Mapping(username="username", phone="no hp"))
+    svc.run_import(db, database.id, reject_dir=ctx["dir"] / "rejected")
+    assert [r.extra for r in records(db, database)] == [{"kode": "A-1"}, {"kode": "A-2"}, {"kode": "A-3"}]
+
+
+def test_mapping_is_confirmed_once(db, ctx):
+    database = upload(db, ctx["admin"], ctx["product"], write_csv(ctx["dir"] / "twice.csv", [["username"], ["x"]]))
+    svc.inspect_database(db, database.id)
+    svc.confirm_mapping(db, actor=ctx["admin"], database_id=database.id, mapping=svc.Mapping(username="username"))
+    with pytest.raises(Conflict):
+        svc.confirm_mapping(db, actor=ctx["admin"], database_id=database.id, mapping=svc.Mapping(username="username"))
+    svc.run_import(db, database.id, reject_dir=ctx["dir"] / "rejected")
+    svc.mark_failed(db, database.id, RuntimeError("late failure of a duplicate job"))
+    assert database.status == CustomerDatabase.DONE  # a finished import never turns into a failed one

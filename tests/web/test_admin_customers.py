@@ -78,3 +78,22 @@ def test_assignments_filter_reassign_return(client, db):
     assert client.get("/admin/assignments").status_code == 403
     assert client.post("/admin/assignments/return", data={"ids": [recs[0].id]}).status_code == 403
     assert db.scalar(select(func.count()).select_from(CustomerRecord).where(CustomerRecord.assigned_to_id == staff2.id)) == 2
+
+
+def test_upload_when_the_queue_is_down_fails_clearly(app_factory, db, tmp_path):
+    import io
+
+    from crm.models import CustomerDatabase
+
+    app = app_factory(REDIS_URL="redis://127.0.0.1:1/0", RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    client = app.test_client()
+    admin = make_user(db, "admin", locale="en")
+    product = make_product(db, "Down")
+    login(client, admin)  # sign-in still works without Redis
+    r = client.post("/databases", data={"product_id": product.id, "file": (io.BytesIO(b"username\na\n"), "a.csv")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 303
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "could not be reached" in page
+    database = db.scalars(select(CustomerDatabase)).one()
+    assert database.status == "failed" and database.stored_path is None

@@ -121,3 +121,27 @@ def test_request_flow_over_http(client, db):
     page = client.get("/my/batches").get_data(as_text=True)
     assert "3 data" in page or "3 records" in page
     assert client.get("/notifications").status_code == 200
+
+
+def test_bulk_reason_with_enter_never_approves(client, db):
+    product = make_product(db, "Bulk")
+    make_records(db, product, 10, prefix="bk")
+    staff = make_user(db, "staff")
+    admin = make_user(db, "admin", locale="en")
+    req = distribution.create_request(db, actor=staff, product_id=product.id, quantity=3)
+    login(client, admin)
+    # Enter in the reason box submits the first button: Reject comes first in the form
+    page = client.get("/requests").get_data(as_text=True)
+    bar = page.split('class="bulk-bar"')[1]
+    assert bar.index('value="reject"') < bar.index('value="approve"')
+    r = client.post("/requests/bulk", data={"ids": [req.id], "action": "approve", "reason": "stok habis"}, follow_redirects=True)
+    assert "You typed a rejection reason" in r.get_data(as_text=True)
+    db.refresh(req)
+    assert req.status == RecordRequest.PENDING
+    r = client.post(f"/requests/{req.id}/approve", data={"quantity": "1.000"}, follow_redirects=True)
+    assert "digits only" in r.get_data(as_text=True)
+    db.refresh(req)
+    assert req.status == RecordRequest.PENDING
+    client.post("/requests/bulk", data={"ids": [req.id], "action": "reject", "reason": "stok habis"})
+    db.refresh(req)
+    assert req.status == RecordRequest.REJECTED and req.reject_reason == "stok habis"
