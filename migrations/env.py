@@ -38,12 +38,23 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
+def _include_object(dialect_name: str):
+    """Objects declared for some dialects only (info={"dialects": (...)})."""
+
+    def include(obj, name, type_, reflected, compare_to) -> bool:
+        dialects = getattr(obj, "info", {}).get("dialects") if obj is not None else None
+        return not dialects or dialect_name in dialects
+
+    return include
+
+
 def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=_include_object(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -119,6 +119,8 @@ def upgrade() -> None:
     with op.batch_alter_table('customer_records', schema=None) as batch_op:
         batch_op.create_index('ix_customer_records_assignee', ['assigned_to_id', 'product_id', 'id'], unique=False, postgresql_where=sa.text('assigned_to_id IS NOT NULL'), sqlite_where=sa.text('assigned_to_id IS NOT NULL'))
         batch_op.create_index('ix_customer_records_available', ['product_id', 'id'], unique=False, postgresql_where=sa.text('assigned_to_id IS NULL'), sqlite_where=sa.text('assigned_to_id IS NULL'))
+        if op.get_bind().dialect.name == "postgresql":
+            batch_op.create_index('ix_customer_records_available_id', ['id'], unique=False, postgresql_where=sa.text('assigned_to_id IS NULL'))
         batch_op.create_index('ix_customer_records_batch', ['batch_id', 'id'], unique=False, postgresql_where=sa.text('batch_id IS NOT NULL'), sqlite_where=sa.text('batch_id IS NOT NULL'))
         batch_op.create_index('ix_customer_records_database', ['database_id', 'id'], unique=False)
 
@@ -151,6 +153,8 @@ def downgrade() -> None:
     with op.batch_alter_table('customer_records', schema=None) as batch_op:
         batch_op.drop_index('ix_customer_records_database')
         batch_op.drop_index('ix_customer_records_batch')
+        if op.get_bind().dialect.name == "postgresql":
+            batch_op.drop_index('ix_customer_records_available_id', postgresql_where=sa.text('assigned_to_id IS NULL'))
         batch_op.drop_index('ix_customer_records_available', postgresql_where=sa.text('assigned_to_id IS NULL'), sqlite_where=sa.text('assigned_to_id IS NULL'))
         batch_op.drop_index('ix_customer_records_assignee')
 
