@@ -7,8 +7,6 @@ without one is refused (and the role-matrix test fails).
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext
 
 from crm.blueprints._access import requires
-from crm.blueprints._helpers import actor, attach_error, flash_error, int_arg, safe_next
+from crm.blueprints._helpers import actor, apply_action, attach_error, int_arg, safe_next
 from crm.blueprints._htmx import redirect_after_post, render
 from crm.db import get_session
 from crm.forms.users import ROLE_LABELS, UserForm
@@ -125,16 +125,9 @@ def _get(user_id: int):
 
 
 def _act(user_id: int, fn, done_message: str):
-    session = get_session()
     user = _get(user_id)
     name = user.name
-    try:
-        fn(session, user)
-        session.commit()
-        flash(done_message % {"name": name}, "success")
-    except DomainError as e:
-        session.rollback()
-        flash_error(e)
+    apply_action(lambda session: fn(session, user), done_message % {"name": name})
     return redirect_after_post(safe_next(request.form.get("next"), url_for("admin_users.index")))
 
 

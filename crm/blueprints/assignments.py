@@ -1,27 +1,17 @@
 from __future__ import annotations
 
-from datetime import date
-
-from flask import Blueprint, current_app, flash, request, url_for
+from flask import Blueprint, current_app, request, url_for
 from flask_babel import gettext
 
 from crm.blueprints._access import requires
-from crm.blueprints._helpers import actor, flash_error, int_arg, safe_next
+from crm.blueprints._helpers import actor, apply_action, date_arg, int_arg, safe_next
 from crm.blueprints._htmx import redirect_after_post, render
 from crm.db import get_session
 from crm.models import Role
 from crm.services import distribution as svc
 from crm.services import products
-from crm.services.errors import DomainError
 
 bp = Blueprint("assignments", __name__, url_prefix="/admin/assignments")
-
-
-def _date(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
 
 
 @bp.route("")
@@ -33,8 +23,8 @@ def index():
         batch_id=int_arg("batch"),
         wa=request.args.get("wa") or None,
         respond=request.args.get("respond") or None,
-        date_from=_date("from"),
-        date_to=_date("to"),
+        date_from=date_arg("from"),
+        date_to=date_arg("to"),
         q=request.args.get("q", "")[:100],
     )
     session = get_session()
@@ -50,26 +40,14 @@ def _ids() -> list[int]:
 @bp.route("/reassign", methods=["POST"])
 @requires(Role.ADMIN)
 def reassign():
-    session = get_session()
-    try:
-        n = svc.reassign(session, actor=actor(), record_ids=_ids(), to_staff_id=request.form.get("to_staff_id", type=int))
-        session.commit()
-        flash(gettext("%(n)s records reassigned.", n=n), "success")
-    except DomainError as e:
-        session.rollback()
-        flash_error(e)
+    apply_action(lambda s: svc.reassign(s, actor=actor(), record_ids=_ids(), to_staff_id=request.form.get("to_staff_id", type=int)),
+                 lambda n: gettext("%(n)s records reassigned.", n=n))
     return redirect_after_post(safe_next(request.form.get("next"), url_for("assignments.index")))
 
 
 @bp.route("/return", methods=["POST"])
 @requires(Role.ADMIN)
 def return_to_pool():
-    session = get_session()
-    try:
-        n = svc.return_to_pool(session, actor=actor(), record_ids=_ids())
-        session.commit()
-        flash(gettext("%(n)s records returned to the pool.", n=n), "success")
-    except DomainError as e:
-        session.rollback()
-        flash_error(e)
+    apply_action(lambda s: svc.return_to_pool(s, actor=actor(), record_ids=_ids()),
+                 lambda n: gettext("%(n)s records returned to the pool.", n=n))
     return redirect_after_post(safe_next(request.form.get("next"), url_for("assignments.index")))

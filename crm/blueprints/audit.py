@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, current_app, request
 
 from crm.blueprints._access import requires
-from crm.blueprints._helpers import int_arg
+from crm.blueprints._helpers import date_arg, int_arg
 from crm.blueprints._htmx import render
 from crm.db import get_session
 from crm.models import Role
@@ -15,21 +13,14 @@ from crm.services.users import UserFilter, list_users
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
 
-def _date(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 @bp.route("")
 @requires(Role.ADMIN)
 def index():
     flt = audit.AuditFilter(
         actor_id=int_arg("actor"),
         action=request.args.get("action") if request.args.get("action") in audit.ACTIONS else None,
-        date_from=_date("from"),
-        date_to=_date("to"),
+        date_from=date_arg("from"),
+        date_to=date_arg("to"),
     )
     page = audit.list_entries(get_session(), flt, tz=current_app.config["CRM_TIMEZONE"], page=int_arg("page", 1))
     actors = list_users(get_session(), UserFilter(role=None), page=1, per_page=200).items

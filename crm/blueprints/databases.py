@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, make_response, request, send_file, url_for
+from flask import Blueprint, abort, current_app, make_response, request, send_file, url_for
 from flask_babel import gettext
 
 from crm.blueprints._access import requires
-from crm.blueprints._helpers import actor, attach_error, flash_error, int_arg
+from crm.blueprints._helpers import actor, apply_action, attach_error, flash_error, int_arg
 from crm.blueprints._htmx import is_htmx, redirect_after_post, render
 from crm.db import get_session
 from crm.forms.customers import UploadForm
@@ -146,15 +146,9 @@ def mapping(database_id: int):
 @bp.route("/<int:database_id>/revert", methods=["POST"])
 @requires(Role.ADMIN)
 def revert(database_id: int):
-    session = get_session()
     _get(database_id)
-    try:
-        n = svc.revert_import(session, actor=actor(), database_id=database_id)
-        session.commit()
-        flash(gettext("Import reverted: %(n)s records removed.", n=n), "success")
-    except DomainError as e:
-        session.rollback()
-        flash_error(e)
+    apply_action(lambda s: svc.revert_import(s, actor=actor(), database_id=database_id),
+                 lambda n: gettext("Import reverted: %(n)s records removed.", n=n))
     return redirect_after_post(url_for("databases.show", database_id=database_id))
 
 

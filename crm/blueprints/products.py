@@ -4,7 +4,7 @@ from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext
 
 from crm.blueprints._access import requires
-from crm.blueprints._helpers import actor, attach_error, flash_error
+from crm.blueprints._helpers import actor, apply_action, attach_error
 from crm.blueprints._htmx import redirect_after_post, render
 from crm.db import get_session
 from crm.forms.customers import ProductForm
@@ -42,28 +42,16 @@ def index():
 @bp.route("/<int:product_id>", methods=["POST"])
 @requires(Role.ADMIN)
 def update(product_id: int):
-    session = get_session()
-    try:
-        svc.update_product(session, actor=actor(), product_id=product_id, name=request.form.get("name", ""),
-                           wa_template=request.form.get("wa_template", ""))
-        session.commit()
-        flash(gettext("Product saved."), "success")
-    except DomainError as e:
-        session.rollback()
-        flash_error(e)
+    apply_action(lambda s: svc.update_product(s, actor=actor(), product_id=product_id, name=request.form.get("name", ""),
+                                              wa_template=request.form.get("wa_template", "")),
+                 gettext("Product saved."))
     return redirect_after_post(url_for("products.index"))
 
 
 @bp.route("/<int:product_id>/archive", methods=["POST"])
 @requires(Role.ADMIN)
 def archive(product_id: int):
-    session = get_session()
     archived = request.form.get("archived") == "1"
-    try:
-        svc.set_archived(session, actor=actor(), product_id=product_id, archived=archived)
-        session.commit()
-        flash(gettext("Product archived.") if archived else gettext("Product restored."), "success")
-    except DomainError as e:
-        session.rollback()
-        flash_error(e)
+    apply_action(lambda s: svc.set_archived(s, actor=actor(), product_id=product_id, archived=archived),
+                 gettext("Product archived.") if archived else gettext("Product restored."))
     return redirect_after_post(url_for("products.index"))

@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext
 
 from crm.blueprints._access import login_required, requires
-from crm.blueprints._helpers import actor, attach_error, flash_error, int_arg, translate
+from crm.blueprints._helpers import actor, apply_action, attach_error, flash_error, int_arg, translate
 from crm.blueprints._htmx import redirect_after_post, render
 from crm.db import get_session
 from crm.forms.customers import RequestForm
@@ -78,7 +78,6 @@ def cancel(request_id: int):
 @bp.route("/<int:request_id>/approve", methods=["POST"])
 @requires(Role.ADMIN)
 def approve(request_id: int):
-    session = get_session()
     raw_quantity = request.form.get("quantity", "").strip()
     quantity = None
     if raw_quantity:
@@ -86,27 +85,17 @@ def approve(request_id: int):
             flash(gettext("Enter the number of records as digits only, e.g. 1000."), "error")
             return redirect_after_post(url_for("requests.index"))
         quantity = int(raw_quantity)
-    try:
-        batch = svc.approve_request(session, actor=actor(), request_id=request_id, quantity=quantity, tz=current_app.config["CRM_TIMEZONE"])
-        session.commit()
-        flash(gettext("Approved: %(n)s records handed out.", n=batch.size_at_approval), "success")
-    except DomainError as e:
-        session.rollback()
-        flash_error(e)
+    apply_action(lambda s: svc.approve_request(s, actor=actor(), request_id=request_id, quantity=quantity,
+                                               tz=current_app.config["CRM_TIMEZONE"]),
+                 lambda batch: gettext("Approved: %(n)s records handed out.", n=batch.size_at_approval))
     return redirect_after_post(url_for("requests.index"))
 
 
 @bp.route("/<int:request_id>/reject", methods=["POST"])
 @requires(Role.ADMIN)
 def reject(request_id: int):
-    session = get_session()
-    try:
-        svc.reject_request(session, actor=actor(), request_id=request_id, reason=request.form.get("reason", ""))
-        session.commit()
-        flash(gettext("Request rejected."), "success")
-    except DomainError as e:
-        session.rollback()
-        flash_error(e)
+    apply_action(lambda s: svc.reject_request(s, actor=actor(), request_id=request_id, reason=request.form.get("reason", "")),
+                 gettext("Request rejected."))
     return redirect_after_post(url_for("requests.index"))
 
 

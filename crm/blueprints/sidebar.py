@@ -1,16 +1,15 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, request, url_for
+from flask import Blueprint, request, url_for
 from flask_babel import gettext
 
 from crm.blueprints._access import requires
-from crm.blueprints._helpers import actor, flash_error
+from crm.blueprints._helpers import actor, apply_action
 from crm.blueprints._htmx import redirect_after_post, render
 from crm.db import get_session
 from crm.forms.sidebar import FolderForm
 from crm.models import Role
 from crm.services import sidebar as svc
-from crm.services.errors import DomainError
 
 bp = Blueprint("sidebar", __name__, url_prefix="/admin/sidebar")
 
@@ -30,14 +29,7 @@ def index():
 
 
 def _apply(fn):
-    session = get_session()
-    try:
-        fn(session)
-        session.commit()
-        flash(gettext("Sidebar saved."), "success")
-    except DomainError as e:
-        session.rollback()
-        flash_error(e)
+    apply_action(fn, gettext("Sidebar saved."))
     return redirect_after_post(url_for("sidebar.index"))
 
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 import csv
 import os
 import re
-import shutil
 import uuid
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _json_str  # the C implementation
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import BinaryIO, Callable
 
 from sqlalchemy import case, delete, exists, func, select, update
 from sqlalchemy.orm import Session
@@ -27,7 +26,7 @@ from crm.services.errors import Conflict, DomainError, NotFound, PermissionDenie
 from crm.services.exports import safe_cell
 from crm.services.pagination import Page, paginate
 from crm.services.phones import normalize_phone
-from crm.services.tabular import ALLOWED_EXTENSIONS, TableError, open_table, preview, sniff_format
+from crm.services.tabular import ALLOWED_EXTENSIONS, open_table, preview, sniff_format
 
 Progress = Callable[[int, int], None]
 
