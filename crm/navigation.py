@@ -16,11 +16,12 @@ class PageDef:
     label: str  # msgid
     icon: str
     min_role: Role
+    hidden_for: tuple[str, ...] = ()  # roles that do not see it until an admin shows it
 
 
 PAGES: list[PageDef] = [
     PageDef("home", "main.home", N_("Home"), "home", Role.STAFF),
-    PageDef("my_batches", "batches.index", N_("My customers"), "batches", Role.STAFF),
+    PageDef("my_batches", "batches.index", N_("My customers"), "batches", Role.STAFF, hidden_for=("admin", "master_admin")),
     PageDef("requests", "requests.index", N_("Record requests"), "inbox", Role.STAFF),
     PageDef("notifications", "notifications.index", N_("Notifications"), "bell", Role.STAFF),
     PageDef("databases", "databases.index", N_("Customer databases"), "database", Role.ADMIN),

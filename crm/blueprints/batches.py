@@ -71,8 +71,8 @@ def toggle_labels() -> dict:
         "respond": (("ya", replied), ("tidak", no_reply)),
         "wa_group": gettext("WhatsApp status"),
         "respond_group": gettext("Response"),
-        "copy": gettext("Copy link"),
-        "copied": gettext("Copied!"),
+        "copy_link": gettext("Copy link"),
+        "copied_label": gettext("Copied!"),
         "no_phone": gettext("No phone"),
     }
 

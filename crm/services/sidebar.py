@@ -48,7 +48,7 @@ def _tree(session: Session) -> list[Node]:
     placed = {row.page_key for row in rows if row.kind == "page"}
     for page in PAGES:
         if page.key not in placed:
-            top.append(Node(None, "page", page.label, page))
+            top.append(Node(None, "page", page.label, page, list(page.hidden_for)))
     return top
 
 
@@ -88,7 +88,7 @@ def _materialize(session: Session) -> None:
     for page in PAGES:
         if page.key not in existing:
             top_max += 1
-            session.add(SidebarEntry(kind="page", page_key=page.key, label="", position=top_max, hidden_roles=[]))
+            session.add(SidebarEntry(kind="page", page_key=page.key, label="", position=top_max, hidden_roles=list(page.hidden_for)))
     session.flush()
 
 

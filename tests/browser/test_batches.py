@@ -60,6 +60,7 @@ def test_tapping_toggles_updates_row_and_counts_without_reload(live_server, live
     link = page.locator(f"#record-{first.id}-wa")
     expect(link).to_have_attribute("href", f"https://wa.me/{first.phone}?text=Halo%20Cust%200")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    expect(page.locator(f"#record-{first.id}-copy")).to_have_text("Salin link")
     page.locator(f"#record-{first.id}-copy").tap()
     expect(page.locator(f"#record-{first.id}-copy")).to_have_class("btn btn-ghost copied")
     assert page.evaluate("navigator.clipboard.readText()") == f"https://wa.me/{first.phone}?text=Halo%20Cust%200"
