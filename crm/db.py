@@ -73,13 +73,16 @@ def make_engine(url: str, **kwargs) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         # SQLite: take the write lock at BEGIN so a transaction that reads then
         # writes (e.g. hand out records) is a single writer from its start.
+        # Read-only work (GET pages) begins DEFERRED instead: with WAL it reads
+        # a snapshot and never waits behind a long import.
         @event.listens_for(engine, "connect")
         def _no_pysqlite_begin(dbapi_connection, _record):
             dbapi_connection.isolation_level = None
 
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            deferred = conn.get_execution_options().get("sqlite_begin") == "deferred"
+            conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -132,7 +135,13 @@ def get_session() -> Session:
     from flask import current_app, g
 
     if "db_session" not in g:
-        g.db_session = current_app.extensions["crm_session_factory"]()
+        from flask import request
+
+        session = current_app.extensions["crm_session_factory"]()
+        if request and request.method in ("GET", "HEAD"):
+            # Reads don't queue behind a writer on SQLite (no effect on PostgreSQL).
+            session.connection(execution_options={"sqlite_begin": "deferred"})
+        g.db_session = session
     return g.db_session
 
 

@@ -100,10 +100,11 @@ def show(database_id: int):
     db = _get(database_id)
     run = session.get(JobRun, db.job_run_id) if db.job_run_id else None
     if run is not None and db.status in PROCESSING:
-        live_progress(run, current_app.config["REDIS_URL"])
-        if run.status == JobRun.FAILED and db.status in PROCESSING:
+        # Progress numbers are display-only; only a failure found here is written.
+        failed_now = live_progress(run, current_app.config["REDIS_URL"])
+        if (failed_now or run.status == JobRun.FAILED) and db.status in PROCESSING:
             svc.mark_failed(session, db.id, DomainError(run.message, **(run.message_params or {})))
-        session.commit()
+            session.commit()
     if is_htmx() and request.args.get("poll"):
         if db.status not in PROCESSING:
             response = make_response("", 286)

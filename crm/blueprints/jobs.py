@@ -31,8 +31,8 @@ def show(run_id: int):
     from crm.blueprints._htmx import is_htmx
     from crm.jobs import live_progress
 
-    live_progress(run, current_app.config["REDIS_URL"])
-    get_session().commit()
+    if live_progress(run, current_app.config["REDIS_URL"]):
+        get_session().commit()  # only a state change is written; progress is display-only
 
     status = STOP_POLLING if run.finished and is_htmx() else 200
     return render("jobs/show.html", block="progress", run=run, status=status)

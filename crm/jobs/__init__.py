@@ -30,25 +30,29 @@ def enqueue_run(func: Callable, run_id: int, *, redis_url: str, queue_name: str,
     return q.enqueue(func, run_id, job_id=f"jobrun-{run_id}", job_timeout=timeout, result_ttl=3600, failure_ttl=86400)
 
 
-def live_progress(run, redis_url: str) -> None:
-    """Fill a running JobRun's progress from its RQ job's meta, and notice a
-    work horse that died without recording anything (crash, OOM kill)."""
+def live_progress(run, redis_url: str) -> bool:
+    """Fill a running JobRun's progress from its RQ job's meta (for display
+    only: not to be committed) and notice a work horse that died without
+    recording anything (crash, OOM kill). True when the run was marked failed,
+    which the caller commits."""
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
 
     if run.finished:
-        return
+        return False
     try:
         job = Job.fetch(f"jobrun-{run.id}", connection=get_redis(redis_url))
     except NoSuchJobError:
-        return
+        return False
     except Exception:  # Redis down: show what the database knows
-        return
+        return False
     meta = job.get_meta(refresh=False) or {}
     if "done" in meta:
         run.progress_done, run.progress_total = int(meta["done"]), int(meta.get("total") or 0)
     if job.is_failed and not run.finished:
         jobruns.mark_failed(run, N_("The background job stopped unexpectedly. Please try again."))
+        return True
+    return False
 
 
 def run_tracked(run_id: int, work: Callable, on_failure: Callable | None = None) -> None:
