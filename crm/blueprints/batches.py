@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, make_response, request, url_for
 from flask_babel import gettext
+from markupsafe import Markup
 from flask_wtf.csrf import generate_csrf
 
 from crm.blueprints._access import login_required
@@ -63,18 +64,36 @@ def show(batch_id: int):
                   wa_url=lambda r: _wa(product, r), flt={"wa": wa, "respond": respond, "q": q}, toggle_labels=toggle_labels)
 
 
+def _button(field: str, value: str, label: str, pressed: bool) -> Markup:
+    return Markup(
+        '<button type="submit" name="set" value="{f}:{v}" class="toggle {f}-{value}" aria-pressed="{p}" '
+        'data-field="{f}" data-value="{value}">{label}</button>'
+    ).format(f=field, v="" if pressed else value, value=value, p="true" if pressed else "false", label=label)
+
+
 def toggle_labels() -> dict:
-    """Row labels translated once per page, not once per row."""
+    """Row labels and toggle buttons prepared once per page, not once per row."""
     no_wa, replied, no_reply = gettext("no WA"), gettext("replied"), gettext("no reply")
-    return {
-        "wa": (("ada", "ada"), ("ceklis1", "ceklis1"), ("tidak", no_wa)),
-        "respond": (("ya", replied), ("tidak", no_reply)),
-        "wa_group": gettext("WhatsApp status"),
-        "respond_group": gettext("Response"),
+    groups = {
+        "wa": ((("ada", "ada"), ("ceklis1", "ceklis1"), ("tidak", no_wa)), gettext("WhatsApp status")),
+        "respond": ((("ya", replied), ("tidak", no_reply)), gettext("Response")),
+    }
+    labels = {
         "copy_link": gettext("Copy link"),
         "copied_label": gettext("Copied!"),
         "no_phone": gettext("No phone"),
     }
+    for field, (options, group_label) in groups.items():
+        labels[f"{field}_buttons"] = {
+            "open": Markup('<div class="toggle-group" role="group" aria-label="{}">').format(group_label),
+            "buttons": [
+                {"value": value, "pressed": _button(field, value, label, True), "unpressed": _button(field, value, label, False)}
+                for value, label in options
+            ],
+        }
+    prefix = url_for("batches.set_status", record_id=0).rsplit("/0/", 1)[0]
+    labels["status_url"] = lambda record_id: f"{prefix}/{record_id}/status"
+    return labels
 
 
 @bp.route("/my/records/<int:record_id>/status", methods=["POST"])
