@@ -19,7 +19,7 @@ from sqlalchemy import case, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
-from crm.i18n import N_
+from crm.i18n import N_, translator
 from crm.models import CustomerDatabase, CustomerRecord, Product, Role, User
 from crm.services import audit, products
 from crm.services.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -366,11 +366,15 @@ def run_import(session: Session, database_id: int, *, reject_dir: Path, progress
         # as json.dumps, several times faster per row.
         extra_keys = [(i, quote(h) + ":") for i, h in extra_cols]
         writer = csv.writer(rf)
-        writer.writerow([safe_cell(headers[i]) for i in visible] + ["row", "reason"])
+        # The reason in the uploader's language, beside its stable key.
+        uploader = session.get(User, db.uploaded_by_id) if db.uploaded_by_id else None
+        tr = translator(uploader.locale if uploader else None)
+        reason_text = {key: tr(label) for key, label in REJECT_REASONS.items()}
+        writer.writerow([safe_cell(headers[i]) for i in visible] + ["row", "reason", tr(N_("Reason"))])
 
         def reject(row_no: int, row: list[str], reason: str) -> None:
             counts[reason] += 1
-            writer.writerow([safe_cell(row[i]) for i in visible] + [row_no, reason])
+            writer.writerow([safe_cell(row[i]) for i in visible] + [row_no, reason, reason_text[reason]])
 
         pending: list[tuple[int, list[str], tuple]] = []
         never_assigned = False if is_pg else 0

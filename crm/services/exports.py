@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
-from crm.i18n import N_
+from crm.i18n import N_, translator
 from crm.models import JobRun, User
 from crm.services.errors import ValidationFailed
 from crm.services.users import UserFilter, filter_users
@@ -100,7 +100,8 @@ def iter_keyset(session: Session, stmt, key, size: int = 1000):
             return
 
 
-USER_EXPORT_HEADER = ("id", "name", "email", "role", "active", "language", "created_at", "last_login_at")
+USER_EXPORT_HEADER = ("ID", N_("Name"), N_("Email"), N_("Role"), N_("Active"), N_("Language"), N_("Created"), N_("Last sign-in"))
+ROLE_NAMES = {"staff": N_("Staff"), "admin": N_("Admin"), "master_admin": N_("Master admin")}
 
 
 def export_users(session: Session, run: JobRun, out_dir: Path, *, tz: str, progress: Progress | None = None) -> Path:
@@ -116,6 +117,10 @@ def export_users(session: Session, run: JobRun, out_dir: Path, *, tz: str, progr
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     zone = ZoneInfo(tz)
     tick = _throttled(progress, total)
+    creator = session.get(User, run.created_by_id) if run.created_by_id else None
+    tr = translator(creator.locale if creator else None)
+    yes, no = tr(N_("yes")), tr(N_("no"))
+    roles = {k: tr(v) for k, v in ROLE_NAMES.items()}
 
     def rows():
         for i, user in enumerate(iter_keyset(session, stmt, User.id), start=1):
@@ -124,8 +129,8 @@ def export_users(session: Session, run: JobRun, out_dir: Path, *, tz: str, progr
                 user.id,
                 user.name,
                 user.email,
-                user.role,
-                "yes" if user.active else "no",
+                roles.get(user.role, user.role),
+                yes if user.active else no,
                 user.locale,
                 user.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if user.created_at else "",
                 user.last_login_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if user.last_login_at else "",
@@ -133,7 +138,7 @@ def export_users(session: Session, run: JobRun, out_dir: Path, *, tz: str, progr
 
     name = f"users-{utcnow().astimezone(zone):%Y%m%d-%H%M%S}-{run.id}.{fmt}"
     path = out_dir / name
-    write_table(path, fmt, USER_EXPORT_HEADER, rows())
+    write_table(path, fmt, [tr(h) for h in USER_EXPORT_HEADER], rows())
     run.result_path = str(path)
     run.result_name = name
     if progress:

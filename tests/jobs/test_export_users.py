@@ -39,6 +39,7 @@ def test_export_job_direct_writes_inert_cells(db):
         if fmt == "csv":
             rows = _read(path)
             assert ["'" + EVIL] == [r[1] for r in rows if EVIL in r[1]]
+            assert rows[0][:3] == ["ID", "Name", "Email"]  # in the requesting admin's language
         else:
             rows, ws = _read(path)
             cells = [row[1] for row in ws.iter_rows() if row[1].value and EVIL in str(row[1].value)]

@@ -151,7 +151,8 @@ def test_every_rejection_reason_and_the_rejected_file(db, ctx):
                                            "duplicate_in_file": 1, "already_in_product": 1}
     with open(database.rejected_path, encoding="utf-8-sig", newline="") as fh:
         rejected = list(csv.reader(fh))
-    assert rejected[0] == ["username", "name", "phone", "note", "row", "reason"]
+    assert rejected[0] == ["username", "name", "phone", "note", "row", "reason", "Reason"]  # the admin reads English
+    assert rejected[3][6] == "Invalid phone number"
     assert [(r[4], r[5]) for r in rejected[1:]] == [("3", "missing_username"), ("4", "username_too_long"), ("5", "bad_phone"),
                                                    ("6", "duplicate_in_file"), ("7", "already_in_product")]
     assert records(db, database)[0].extra == {"note": '=HYPERLINK("http://x")'}
