@@ -73,22 +73,17 @@ def floor_import(engine, path: Path, method: str = "core") -> float:
         it = iter(wb.get_sheet_by_index(0).iter_rows())
         next(it)
         rows = [tuple(str(v) for v in r) for r in it]
+    columns = [f"c{i}" for i in range(7)]
     with engine.begin() as conn:
-        raw = conn.connection.driver_connection
-        cols = "c0, c1, c2, c3, c4, c5, c6"
         if method == "core":
             from sqlalchemy import column, table
 
-            floor_table = table("bench_floor", *(column(f"c{i}") for i in range(7)))
-            conn.execute(floor_table.insert(), [dict(zip(("c0", "c1", "c2", "c3", "c4", "c5", "c6"), r)) for r in rows])
-        elif engine.dialect.name == "postgresql":
-            with raw.cursor() as cur, cur.copy(f"COPY bench_floor ({cols}) FROM STDIN") as copy:
-                for r in rows:
-                    copy.write_row(r)
+            floor_table = table("bench_floor", *(column(c) for c in columns))
+            conn.execute(floor_table.insert(), [dict(zip(columns, r)) for r in rows])
         else:
-            cur = raw.cursor()
-            cur.executemany(f"INSERT INTO bench_floor ({cols}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-            cur.close()
+            from bench.generate import _copy_or_insert
+
+            _copy_or_insert(conn, "bench_floor", columns, rows)
     elapsed = time.perf_counter() - t0
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE bench_floor"))
