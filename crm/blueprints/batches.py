@@ -4,6 +4,7 @@ from flask import Blueprint, abort, make_response, request, url_for
 from flask_babel import gettext
 from markupsafe import Markup
 from flask_wtf.csrf import generate_csrf
+from jinja2_fragments.flask import render_block
 
 from crm.blueprints._access import login_required
 from crm.blueprints._helpers import actor, int_arg, safe_next, translate
@@ -111,6 +112,11 @@ def set_status(record_id: int):
     try:
         record = svc.set_status(session, actor=me, record_id=record_id, field=field, value=value)
     except NotFound:
+        if is_htmx():
+            # Taken away (reassigned or returned) while the page was open: say so in place of the row.
+            response = make_response(render_block("batches/show.html", "record_gone", record_id=record_id), 200)
+            response.vary.add("HX-Request")
+            return response
         abort(404)
     except DomainError as e:
         session.rollback()
@@ -125,8 +131,6 @@ def set_status(record_id: int):
     session.commit()
     ctx = {"batch": batch, "card": card, "product": product, "wa_url": lambda r: _wa(product, r), "r": record, "oob": True,
            "labels": toggle_labels(), "csrf": generate_csrf(), "back": url_for("batches.show", batch_id=batch.id)}
-    from jinja2_fragments.flask import render_block
-
     body = render_block("batches/show.html", "record_row", **ctx) + render_block("batches/show.html", "batch_counts", **ctx)
     response = make_response(body)
     response.vary.add("HX-Request")

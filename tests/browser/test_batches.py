@@ -66,3 +66,27 @@ def test_tapping_toggles_updates_row_and_counts_without_reload(live_server, live
     assert page.evaluate("navigator.clipboard.readText()") == f"https://wa.me/{first.phone}?text=Halo%20Cust%200"
     assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
     assert not [e for e in console_errors if "uncaught" in e], console_errors
+
+
+def test_a_failed_tap_says_so_and_changes_nothing(live_server, live_db, page):
+    from playwright.sync_api import expect
+
+    product = make_product(live_db, "Offline")
+    make_records(live_db, product, 3, prefix="off")
+    staff = make_user(live_db, "staff")
+    admin = make_user(live_db, "admin")
+    req = distribution.create_request(live_db, actor=staff, product_id=product.id, quantity=2)
+    batch = distribution.approve_request(live_db, actor=admin, request_id=req.id)
+    first = distribution.list_batch_records(live_db, staff=staff, batch=batch).items[0]
+    live_db.commit()
+    base = live_server
+    page.goto(f"{base}/login")
+    page.fill("#login-form input[name=email]", staff.email)
+    page.fill("#login-form input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("#login-form button[type=submit]")
+    page.goto(f"{base}/my/batches/{batch.id}")
+    page.route("**/my/records/**", lambda route: route.abort("internetdisconnected"))
+    page.locator(f"#record-{first.id}-row").locator('button[data-field="wa"][data-value="ada"]').tap()
+    expect(page.locator("#flash-area .flash-net")).to_contain_text("koneksi")
+    expect(page.locator(f"#record-{first.id}-row").locator('button[data-field="wa"][data-value="ada"]')).to_have_attribute("aria-pressed", "false")

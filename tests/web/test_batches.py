@@ -76,7 +76,9 @@ def test_other_staff_get_404_and_change_nothing(client, db):
     login(client, other)
     rid = records[0].id
     assert client.get(f"/my/batches/{batch.id}").status_code == 404
-    assert client.post(f"/my/records/{rid}/status", data={"field": "wa", "value": "ada"}, headers={"HX-Request": "true"}).status_code == 404
+    gone = client.post(f"/my/records/{rid}/status", data={"field": "wa", "value": "ada"}, headers={"HX-Request": "true"})
+    # htmx: the row is replaced by a notice (e.g. the record was reassigned meanwhile), nothing of it is shown
+    assert gone.status_code == 200 and f'id="record-{rid}-row"'.encode() in gone.data and records[0].username.encode() not in gone.data
     assert client.post(f"/my/records/{rid}/status", data={"field": "wa", "value": "ada"}).status_code == 404
     assert client.post(f"/my/batches/{batch.id}/title", data={"title": "mine now"}).status_code == 404
     assert client.post(f"/my/batches/{batch.id}/pin", data={"pinned": "1"}).status_code == 404

@@ -81,3 +81,25 @@
     document.body.removeChild(ta);
   }
 })();
+
+// Weak mobile networks: when an htmx request fails or times out, say so
+// (nothing else changed on the page, so tapping again is safe).
+(function () {
+  "use strict";
+  function warn() {
+    var area = document.getElementById("flash-area");
+    var text = document.body.getAttribute("data-net-error");
+    if (!area || !text || area.querySelector(".flash-net")) return;
+    var div = document.createElement("div");
+    div.className = "flash flash-error flash-net";
+    div.setAttribute("role", "alert");
+    div.textContent = text;
+    area.appendChild(div);
+    setTimeout(function () { div.remove(); }, 6000);
+  }
+  document.addEventListener("htmx:sendError", warn);
+  document.addEventListener("htmx:timeout", warn);
+  document.addEventListener("htmx:responseError", function (ev) {
+    if (ev.detail && ev.detail.xhr && ev.detail.xhr.status >= 500) warn();
+  });
+})();
