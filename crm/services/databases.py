@@ -326,6 +326,14 @@ def _existing_usernames(session: Session, product_id: int, names: list[str]) -> 
         cur.close()
 
 
+def _estimate_rows(db: CustomerDatabase, sample_bytes: int, sampled: int) -> int:
+    """Rows a CSV probably holds, from its size and the first rows (0: unknown)."""
+    if db.file_format != "csv" or not sample_bytes:
+        return 0
+    per_row = sample_bytes / min(sampled, 1000)
+    return int(db.file_size / per_row) if per_row else 0
+
+
 def run_import(session: Session, database_id: int, *, reject_dir: Path, progress: Progress | None = None) -> CustomerDatabase:
     """Job: validate, normalise, de-duplicate and insert every row, in one
     transaction (a failure leaves nothing half-imported)."""
@@ -399,9 +407,13 @@ def run_import(session: Session, database_id: int, *, reject_dir: Path, progress
             seen.clear()
 
         row_no = 1
+        estimate: int | None = None
+        sample_bytes = 0
         for row in table.rows():
             row_no += 1
             total += 1
+            if total <= 1000:  # for a progress estimate: text bytes per row
+                sample_bytes += sum(map(len, row)) + len(row)
             username = row[ucol].lower()  # cells come stripped
             if not username:
                 reject(row_no, row, "missing_username")
@@ -430,7 +442,9 @@ def run_import(session: Session, database_id: int, *, reject_dir: Path, progress
             if len(pending) >= CHUNK:
                 flush()
                 if progress:
-                    progress(total, 0)
+                    if estimate is None:
+                        estimate = _estimate_rows(db, sample_bytes, total)
+                    progress(total, max(estimate or 0, total))
         flush()
     session.expire_all()  # rows were written behind the ORM's back
     db = get_database(session, database_id)

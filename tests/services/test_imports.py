@@ -321,3 +321,16 @@ def test_mapping_is_confirmed_once(db, ctx):
     svc.run_import(db, database.id, reject_dir=ctx["dir"] / "rejected")
     svc.mark_failed(db, database.id, RuntimeError("late failure of a duplicate job"))
     assert database.status == CustomerDatabase.DONE  # a finished import never turns into a failed one
+
+
+def test_progress_is_reported_with_an_estimated_total(db, ctx, monkeypatch):
+    monkeypatch.setattr(svc, "CHUNK", 100)
+    rows = [["username", "phone"]] + [[f"user{i:05d}", "08123456789"] for i in range(1000)]
+    database = upload(db, ctx["admin"], ctx["product"], write_csv(ctx["dir"] / "p.csv", rows))
+    svc.inspect_database(db, database.id)
+    svc.confirm_mapping(db, actor=ctx["admin"], database_id=database.id, mapping=svc.Mapping(username="username", phone="phone"))
+    seen = []
+    svc.run_import(db, database.id, reject_dir=ctx["dir"] / "rejected", progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (1000, 1000)
+    done, estimate = seen[0]
+    assert done == 100 and 900 <= estimate <= 1100  # from the file size and the first rows
