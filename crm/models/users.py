@@ -54,6 +54,8 @@ class User(Base):
         Index("ix_users_role_active", "role", "active"),
     )
 
+    unread_notifications: int = 0  # filled by services.users.load_by_token, not a column
+
     # Flask-Login protocol, without importing Flask here.
     @property
     def is_authenticated(self) -> bool:

@@ -97,10 +97,24 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 
 def load_by_token(session: Session, token: str) -> User | None:
+    """The active user of a session token, with `unread_notifications` counted
+    in the same query (the header badge costs no extra round trip)."""
     if not token:
         return None
-    user = session.scalar(select(User).where(User.auth_token == token))
-    return user if user is not None and user.active else None
+    from crm.models import Notification
+
+    unread = (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+        .correlate(User)
+        .scalar_subquery()
+    )
+    row = session.execute(select(User, unread).where(User.auth_token == token)).first()
+    if row is None or not row[0].active:
+        return None
+    user = row[0]
+    user.unread_notifications = int(row[1] or 0)
+    return user
 
 
 # --- the hierarchy ----------------------------------------------------------

@@ -147,3 +147,12 @@ def test_bulk_reason_with_enter_never_approves(client, db):
     client.post("/requests/bulk", data={"ids": [req.id], "action": "reject", "reason": "stok habis"})
     db.refresh(req)
     assert req.status == RecordRequest.REJECTED and req.reject_reason == "stok habis"
+
+
+def test_unread_badge_counts_and_clears(client, db):
+    product, staff, other, admin, batch, records = _setup(db)
+    login(client, staff)
+    page = client.get("/my/batches").get_data(as_text=True)
+    assert '<span class="badge-count" id="notifications-badge">1</span>' in page  # the approval notice
+    client.post("/notifications/read")
+    assert 'id="notifications-badge"' not in client.get("/my/batches").get_data(as_text=True)
