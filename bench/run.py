@@ -219,14 +219,14 @@ def bench_pages(engine, url: str) -> None:
     page = best(lambda: client.get(page_url), 15)
     raw_sql = [
         ("SELECT * FROM batches WHERE id = :b", {}),
-        ("SELECT id, product_id, database_id, username, name, phone, assigned_to_id, batch_id, assigned_at, ever_assigned, wa_status,"
-         " wa_status_at, respond_status, respond_status_at FROM customer_records WHERE batch_id = :b AND assigned_to_id = :s"
-         " ORDER BY id LIMIT 50 OFFSET 50", {}),
+        ("SELECT id, username, name, phone, wa_status, respond_status, batch_id, product_id FROM customer_records"
+         " WHERE batch_id = :b AND assigned_to_id = :s ORDER BY id LIMIT 50 OFFSET 50", {}),
         ("SELECT count(id), sum(CASE WHEN wa_status = 'ada' THEN 1 ELSE 0 END), sum(CASE WHEN wa_status = 'ceklis1' THEN 1 ELSE 0 END),"
          " sum(CASE WHEN wa_status = 'tidak' THEN 1 ELSE 0 END), sum(CASE WHEN respond_status = 'ya' THEN 1 ELSE 0 END),"
          " sum(CASE WHEN respond_status = 'tidak' THEN 1 ELSE 0 END) FROM customer_records WHERE batch_id = :b AND assigned_to_id = :s", {}),
         ("SELECT * FROM products WHERE id = (SELECT product_id FROM batches WHERE id = :b)", {}),
-        ("SELECT * FROM users WHERE id = :s", {}),
+        ("SELECT users.*, (SELECT count(id) FROM notifications WHERE user_id = users.id AND read_at IS NULL)"
+         " FROM users WHERE id = :s", {}),
         ("SELECT * FROM sidebar_entries ORDER BY position, id", {}),
     ]
 
@@ -250,13 +250,13 @@ def bench_pages(engine, url: str) -> None:
 
     def raw_toggle():
         with engine.begin() as conn:
-            conn.execute(text("SELECT * FROM users WHERE id = :s"), {"s": staff_id}).fetchall()
+            conn.execute(text(raw_sql[4][0]), {"s": staff_id}).fetchall()
             conn.execute(text("SELECT * FROM customer_records WHERE id = :r"), {"r": record_id}).fetchall()
             conn.execute(text("UPDATE customer_records SET wa_status = :v, wa_status_at = CURRENT_TIMESTAMP WHERE id = :r"),
                          {"v": values[i[0] % 2], "r": record_id})
             conn.execute(text("INSERT INTO record_status_events (record_id, user_id, field, old, new, at) "
                               "VALUES (:r, :s, 'wa', NULL, :v, CURRENT_TIMESTAMP)"), {"r": record_id, "s": staff_id, "v": "ada"})
-            conn.execute(text(raw_sql[3][0]), {"b": batch_id, "s": staff_id}).fetchall()
+            conn.execute(text(raw_sql[2][0]), {"b": batch_id, "s": staff_id}).fetchall()  # the batch counts
             conn.execute(text("SELECT * FROM batches WHERE id = :b"), {"b": batch_id}).fetchall()
             conn.execute(text("SELECT * FROM products WHERE id = 1")).fetchall()
         i[0] += 1
