@@ -12,24 +12,33 @@ from tests.conftest import PASSWORD, make_product, make_records, make_user
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not found: browser tests need Debian's chromium")
 
 
-def test_tapping_toggles_updates_row_and_counts_without_reload(live_server, live_db, page, console_errors):
-    from playwright.sync_api import expect
+def staff_with_batch(db, product_name: str, *, size: int, template: str | None = None):
+    """A staff member holding an approved batch of `size` records; returns (staff, batch, first record)."""
+    product = make_product(db, product_name, **({"wa_template": template} if template else {}))
+    make_records(db, product, size * 2, prefix=product_name.lower()[:3])
+    staff = make_user(db, "staff")
+    admin = make_user(db, "admin")
+    req = distribution.create_request(db, actor=staff, product_id=product.id, quantity=size)
+    batch = distribution.approve_request(db, actor=admin, request_id=req.id)
+    first = distribution.list_batch_records(db, staff=staff, batch=batch).items[0]
+    db.commit()
+    return staff, batch, first
 
-    product = make_product(live_db, "Gemilang", wa_template="Halo {name}")
-    make_records(live_db, product, 10, prefix="hp")
-    staff = make_user(live_db, "staff")
-    admin = make_user(live_db, "admin")
-    req = distribution.create_request(live_db, actor=staff, product_id=product.id, quantity=5)
-    batch = distribution.approve_request(live_db, actor=admin, request_id=req.id)
-    first = distribution.list_batch_records(live_db, staff=staff, batch=batch).items[0]
-    live_db.commit()
-    base = live_server
 
+def sign_in(page, base: str, user) -> None:
     page.goto(f"{base}/login")
-    page.fill("#login-form input[name=email]", staff.email)
+    page.fill("#login-form input[name=email]", user.email)
     page.fill("#login-form input[name=password]", PASSWORD)
     with page.expect_navigation():
         page.click("#login-form button[type=submit]")
+
+
+def test_tapping_toggles_updates_row_and_counts_without_reload(live_server, live_db, page, console_errors):
+    from playwright.sync_api import expect
+
+    staff, batch, first = staff_with_batch(live_db, "Gemilang", size=5, template="Halo {name}")
+    base = live_server
+    sign_in(page, base, staff)
     page.click(f"#batch-{batch.id}-card h2 a")
     page.wait_for_url(f"{base}/my/batches/{batch.id}")
 
@@ -71,20 +80,9 @@ def test_tapping_toggles_updates_row_and_counts_without_reload(live_server, live
 def test_a_failed_tap_says_so_and_changes_nothing(live_server, live_db, page):
     from playwright.sync_api import expect
 
-    product = make_product(live_db, "Offline")
-    make_records(live_db, product, 3, prefix="off")
-    staff = make_user(live_db, "staff")
-    admin = make_user(live_db, "admin")
-    req = distribution.create_request(live_db, actor=staff, product_id=product.id, quantity=2)
-    batch = distribution.approve_request(live_db, actor=admin, request_id=req.id)
-    first = distribution.list_batch_records(live_db, staff=staff, batch=batch).items[0]
-    live_db.commit()
+    staff, batch, first = staff_with_batch(live_db, "Offline", size=2)
     base = live_server
-    page.goto(f"{base}/login")
-    page.fill("#login-form input[name=email]", staff.email)
-    page.fill("#login-form input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("#login-form button[type=submit]")
+    sign_in(page, base, staff)
     page.goto(f"{base}/my/batches/{batch.id}")
     page.route("**/my/records/**", lambda route: route.abort("internetdisconnected"))
     page.locator(f"#record-{first.id}-row").locator('button[data-field="wa"][data-value="ada"]').tap()
