@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request, url_for
-from flask_babel import format_datetime, get_locale, gettext
+from flask import Flask, g, render_template, request, url_for
+from flask_babel import format_datetime, get_locale, get_translations, gettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from crm.i18n import LOCALE_NAMES
 
@@ -18,7 +19,30 @@ def rupiah(amount) -> str:
     return f"{sign}Rp {abs(value):,}".replace(",", ".")
 
 
+def request_translations():
+    """The catalog of the current locale, remembered on the request.
+
+    Flask-Babel resolves context, domain and locale on every call; templates
+    call `_()` dozens of times a page. The remembered catalog is checked
+    against the locale object in use, so `force_locale` still switches it."""
+    ctx = g.get("_flask_babel")
+    locale = getattr(ctx, "babel_locale", None)
+    cached = getattr(ctx, "crm_translations", None)
+    if cached is not None and cached[0] is locale:
+        return cached[1]
+    translations = get_translations()
+    ctx = g.get("_flask_babel")
+    if ctx is not None:
+        ctx.crm_translations = (get_locale(), translations)
+    return translations
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(
+        lambda message: request_translations().ugettext(message),
+        lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
+        newstyle=True,
+    )
     app.jinja_env.filters["rupiah"] = rupiah
     app.jinja_env.filters["datetime"] = lambda dt, fmt="medium": format_datetime(dt, fmt) if dt else ""
     def msg(message, params=None) -> str:
@@ -43,19 +67,9 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        def sidebar():
-            if not current_user.is_authenticated:
-                return []
-            if "sidebar" not in g:  # the layout shows it twice (phone menu, desktop sidebar)
-                from crm.db import get_session
-                from crm.services.sidebar import sidebar_for
-
-                g.sidebar = sidebar_for(get_session(), current_user.role_enum)
-            return g.sidebar
-
         theme = request.cookies.get("theme")
         return {
-            "sidebar": sidebar,
+            "nav_html": nav_html,
             "theme": theme if theme in ("light", "dark") else "auto",
             "current_locale": str(get_locale() or "id"),
             "locale_names": LOCALE_NAMES,
@@ -67,3 +81,51 @@ def _page_url(page: int) -> str:
     args = request.args.to_dict()
     args["page"] = str(page)
     return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+_NAV_CACHE: dict[tuple, Markup] = {}
+_NAV_CACHE_MAX = 512
+
+
+def nav_html() -> Markup:
+    """The sidebar links for the signed-in user (the layout shows them twice:
+    phone menu and desktop sidebar).
+
+    The configured entries are read on every page; the HTML is rendered once
+    per role, language, layout and current page, then reused: a change by an
+    admin changes the layout signature, so it shows on the next page view."""
+    if not current_user.is_authenticated:
+        return Markup("")
+    if "nav_html" in g:
+        return g.nav_html
+    from crm.db import get_session
+    from crm.navigation import PAGES
+    from crm.services import sidebar
+
+    rows = sidebar.entries(get_session())
+    role = current_user.role_enum
+    hrefs = _nav_hrefs()
+    current = request.path if request.path in hrefs else None
+    key = (role, str(get_locale()), request.script_root, current, len(PAGES), sidebar.signature(rows))
+    html = _NAV_CACHE.get(key)
+    if html is None:
+        nodes = sidebar.sidebar_for(get_session(), role, rows)
+        html = Markup(render_template("_partials/nav.html", nodes=nodes, current=current))
+        if len(_NAV_CACHE) >= _NAV_CACHE_MAX:
+            _NAV_CACHE.clear()
+        _NAV_CACHE[key] = html
+    g.nav_html = html
+    return html
+
+
+def _nav_hrefs() -> frozenset[str]:
+    from flask import current_app
+
+    from crm.navigation import PAGES
+
+    cache = current_app.extensions.setdefault("crm_nav_hrefs", {})
+    key = (request.script_root, len(PAGES))
+    hrefs = cache.get(key)
+    if hrefs is None:
+        hrefs = cache[key] = frozenset(url_for(p.endpoint) for p in PAGES)
+    return hrefs

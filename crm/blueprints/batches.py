@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, abort, make_response, request, url_for
-from flask_babel import gettext
-from markupsafe import Markup
+from flask_babel import force_locale, get_locale, gettext
+from markupsafe import Markup, escape
 from flask_wtf.csrf import generate_csrf
 from jinja2_fragments.flask import render_block
 
@@ -14,7 +16,6 @@ from crm.models import Batch, Product
 from crm.services import distribution as svc
 from crm.services import products
 from crm.services.errors import DomainError, NotFound
-from crm.services.phones import wa_link
 
 bp = Blueprint("batches", __name__)
 
@@ -43,26 +44,48 @@ def _batch(batch_id: int):
         abort(404)
 
 
-def _wa(product: Product, record) -> str | None:
-    if not record.phone:
-        return None
-    return wa_link(record.phone, products.wa_message(product, name=record.name, username=record.username))
-
-
 @bp.route("/my/batches/<int:batch_id>")
 @login_required
 def show(batch_id: int):
     session = get_session()
     me = actor()
-    batch = _batch(batch_id)
+    try:
+        card, product = svc.open_batch(session, staff=me, batch_id=batch_id)
+    except NotFound:
+        abort(404)
+    batch = card.batch
     wa = request.args.get("wa") if request.args.get("wa") in svc.WA_FILTERS else None
     respond = request.args.get("respond") if request.args.get("respond") in svc.RESPOND_FILTERS else None
     q = request.args.get("q", "")[:100]
-    card = svc.batch_card(session, staff=me, batch=batch)
     records = svc.list_batch_records(session, staff=me, batch=batch, wa=wa, respond=respond, q=q, page=int_arg("page", 1), total=card.size)
-    product = session.get(Product, batch.product_id)
     return render("batches/show.html", block="records", batch=batch, card=card, records=records, product=product,
-                  wa_url=lambda r: _wa(product, r), flt={"wa": wa, "respond": respond, "q": q}, toggle_labels=toggle_labels)
+                  flt={"wa": wa, "respond": respond, "q": q}, **_rows_context(product, batch, records.items))
+
+
+def _rows_context(product: Product, batch: Batch, rows) -> dict:
+    """What the record rows need, prepared once per page rather than once per row."""
+    back = url_for("batches.show", batch_id=batch.id)
+    # The rows render with autoescape off (see the template): escape here.
+    ui = {
+        "copy_link": escape(gettext("Copy link")),
+        "copied_label": escape(gettext("Copied!")),
+        "no_phone": escape(gettext("No phone")),
+        "status_prefix": url_for("batches.set_status", record_id=0).removesuffix("0/status"),
+        "hidden_inputs": Markup('<input type="hidden" name="csrf_token" value="{}"><input type="hidden" name="next" value="{}">')
+        .format(generate_csrf(), back),
+    }
+    locale = str(get_locale())
+    make_link = products.wa_link_maker(product)
+    links = {}
+    for r in rows:
+        link = make_link(r.phone, r.name, r.username)
+        links[r.id] = escape(link) if link else None
+    return {
+        "rows": rows,
+        "links": links,
+        "ui": ui,
+        "toggle_buttons": lambda wa, respond: _toggle_buttons(locale, wa, respond),
+    }
 
 
 def _button(field: str, value: str, label: str, pressed: bool) -> Markup:
@@ -72,29 +95,21 @@ def _button(field: str, value: str, label: str, pressed: bool) -> Markup:
     ).format(f=field, v="" if pressed else value, value=value, p="true" if pressed else "false", label=label)
 
 
-def toggle_labels() -> dict:
-    """Row labels and toggle buttons prepared once per page, not once per row."""
-    no_wa, replied, no_reply = gettext("no WA"), gettext("replied"), gettext("no reply")
-    groups = {
-        "wa": ((("ada", "ada"), ("ceklis1", "ceklis1"), ("tidak", no_wa)), gettext("WhatsApp status")),
-        "respond": ((("ya", replied), ("tidak", no_reply)), gettext("Response")),
-    }
-    labels = {
-        "copy_link": gettext("Copy link"),
-        "copied_label": gettext("Copied!"),
-        "no_phone": gettext("No phone"),
-    }
-    for field, (options, group_label) in groups.items():
-        labels[f"{field}_buttons"] = {
-            "open": Markup('<div class="toggle-group" role="group" aria-label="{}">').format(group_label),
-            "buttons": [
-                {"value": value, "pressed": _button(field, value, label, True), "unpressed": _button(field, value, label, False)}
-                for value, label in options
-            ],
-        }
-    prefix = url_for("batches.set_status", record_id=0).rsplit("/0/", 1)[0]
-    labels["status_url"] = lambda record_id: f"{prefix}/{record_id}/status"
-    return labels
+@functools.lru_cache(maxsize=64)
+def _toggle_buttons(locale: str, wa: str | None, respond: str | None) -> Markup:
+    """Both toggle groups of a record in the given statuses: 4 × 3 variants per
+    language, built once per process (a tapped button posts set=<field>:<value>;
+    tapping the pressed one posts an empty value, which clears)."""
+    with force_locale(locale):
+        groups = (
+            ("wa", wa, (("ada", "ada"), ("ceklis1", "ceklis1"), ("tidak", gettext("no WA"))), gettext("WhatsApp status")),
+            ("respond", respond, (("ya", gettext("replied")), ("tidak", gettext("no reply"))), gettext("Response")),
+        )
+        html = Markup("")
+        for field, current, options, group_label in groups:
+            buttons = Markup("").join(_button(field, value, label, current == value) for value, label in options)
+            html += Markup('<div class="toggle-group" role="group" aria-label="{}">{}</div>').format(group_label, buttons)
+        return html
 
 
 @bp.route("/my/records/<int:record_id>/status", methods=["POST"])
@@ -125,13 +140,11 @@ def set_status(record_id: int):
         session.commit()
         return redirect_after_post(safe_next(request.form.get("next"), url_for("batches.show", batch_id=record.batch_id)))
     # Everything the fragment needs is read in the same transaction, then one commit.
-    batch = session.get(Batch, record.batch_id)
-    product = session.get(Product, record.product_id)
-    card = svc.batch_card(session, staff=me, batch=batch)
+    card, product = svc.open_batch(session, staff=me, batch_id=record.batch_id)
+    batch = card.batch
     session.commit()
-    ctx = {"batch": batch, "card": card, "product": product, "wa_url": lambda r: _wa(product, r), "r": record, "oob": True,
-           "labels": toggle_labels(), "csrf": generate_csrf(), "back": url_for("batches.show", batch_id=batch.id)}
-    body = render_block("batches/show.html", "record_row", **ctx) + render_block("batches/show.html", "batch_counts", **ctx)
+    ctx = {"batch": batch, "card": card, "product": product, "oob": True, **_rows_context(product, batch, [record])}
+    body = render_block("batches/show.html", "record_items", **ctx) + render_block("batches/show.html", "batch_counts", **ctx)
     response = make_response(body)
     response.vary.add("HX-Request")
     return response

@@ -3,11 +3,12 @@ and admin reassignment."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, exists, func, or_, select, update
+from sqlalchemy import bindparam, case, exists, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,7 +19,7 @@ from crm.models.customers import RESPOND_STATUSES, WA_STATUSES
 from crm.services import audit, products
 from crm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from crm.services.notifications import notify
-from crm.services.pagination import Page, paginate
+from crm.services.pagination import Page, clamp_page, paginate
 
 MAX_REQUEST = 5000
 HANDOUT_LOCK = 7201  # advisory lock namespace: hand-outs per product
@@ -357,12 +358,28 @@ def get_batch(session: Session, *, staff: User, batch_id: int) -> Batch:
     return batch
 
 
-def batch_card(session: Session, *, staff: User, batch: Batch) -> BatchCard:
-    row = session.execute(
-        select(*_count_columns()).where(CustomerRecord.batch_id == batch.id, CustomerRecord.assigned_to_id == staff.id)
-    ).one()
-    product = session.get(Product, batch.product_id)
-    return _card((batch, product.name, *row))
+@functools.cache
+def _open_batch_stmt():
+    """Built once: the staff page runs it on every view and every tap, and a
+    prebuilt statement skips SQLAlchemy's per-call construction and cache-key work."""
+    r = CustomerRecord
+    batch_id, staff_id = bindparam("batch_id"), bindparam("staff_id")
+    counts = select(*_count_columns()).where(r.batch_id == batch_id, r.assigned_to_id == staff_id).subquery()
+    return (
+        select(Batch, Product, *counts.c)
+        .join(Product, Product.id == Batch.product_id)
+        .join(counts, true())
+        .where(Batch.id == batch_id, Batch.staff_id == staff_id)
+    )
+
+
+def open_batch(session: Session, *, staff: User, batch_id: int) -> tuple[BatchCard, Product]:
+    """The staff member's batch with its product and counts, in one query."""
+    row = session.execute(_open_batch_stmt(), {"batch_id": batch_id, "staff_id": staff.id}).first()
+    if row is None:
+        raise NotFound(N_("Batch not found."))
+    batch, product, *numbers = row
+    return _card((batch, product.name, *numbers)), product
 
 
 WA_FILTERS = ("ada", "ceklis1", "tidak", "none")
@@ -375,26 +392,51 @@ def _status_filter(stmt, column, value, allowed):
     return stmt.where(column.is_(None) if value == "none" else column == value)
 
 
-def list_batch_records(session: Session, *, staff: User, batch: Batch, wa: str | None = None, respond: str | None = None,
-                       q: str = "", page: int | None = 1, per_page: int = 50, total: int | None = None) -> Page[CustomerRecord]:
-    """A page of the batch's records. `total`: the batch size when already
-    known (no filter), which saves the count query."""
+@functools.cache
+def _records_stmt(wa: str | None, respond: str | None, search: bool, count: bool):
+    """The batch records query for one filter shape, built once with bind
+    parameters. wa/respond: None (no filter), "none" (not set) or "value"."""
     r = CustomerRecord
     # Plain rows of the shown columns: the busiest staff page skips ORM identity
     # bookkeeping and the JSON of extra fields.
-    stmt = (
-        select(r.id, r.username, r.name, r.phone, r.wa_status, r.respond_status, r.batch_id, r.product_id)
-        .where(r.batch_id == batch.id, r.assigned_to_id == staff.id)
-        .order_by(r.id)
+    stmt = select(r.id, r.username, r.name, r.phone, r.wa_status, r.respond_status, r.batch_id, r.product_id).where(
+        r.batch_id == bindparam("batch_id"), r.assigned_to_id == bindparam("staff_id")
     )
-    stmt = _status_filter(stmt, CustomerRecord.wa_status, wa, WA_FILTERS)
-    stmt = _status_filter(stmt, CustomerRecord.respond_status, respond, RESPOND_FILTERS)
+    for column, mode, key in ((r.wa_status, wa, "wa"), (r.respond_status, respond, "respond")):
+        if mode == "none":
+            stmt = stmt.where(column.is_(None))
+        elif mode:
+            stmt = stmt.where(column == bindparam(key))
+    if search:
+        like = bindparam("like")
+        stmt = stmt.where(or_(r.username.like(like), func.lower(r.name).like(like)))
+    if count:
+        return select(func.count()).select_from(stmt.subquery())
+    return stmt.order_by(r.id).limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+def list_batch_records(session: Session, *, staff: User, batch: Batch, wa: str | None = None, respond: str | None = None,
+                       q: str = "", page: int | None = 1, per_page: int = 50, total: int | None = None) -> Page:
+    """A page of the batch's records (plain rows). `total`: the batch size when
+    already known (no filter), which saves the count query."""
+    params: dict = {"batch_id": batch.id, "staff_id": staff.id}
+    wa_mode = respond_mode = None
+    if wa in WA_FILTERS:
+        wa_mode = "none" if wa == "none" else "value"
+        params["wa"] = wa
+    if respond in RESPOND_FILTERS:
+        respond_mode = "none" if respond == "none" else "value"
+        params["respond"] = respond
     q = (q or "").strip().lower()
     if q:
-        like = f"%{q.replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(or_(CustomerRecord.username.like(like), func.lower(CustomerRecord.name).like(like)))
-    filtered = bool(q or wa in WA_FILTERS or respond in RESPOND_FILTERS)
-    return paginate(session, stmt, page, per_page, total=None if filtered else total, scalars=False)
+        params["like"] = f"%{q.replace('%', '').replace('_', '')}%"
+    shape = (wa_mode, respond_mode, bool(q))
+    if total is None or any(shape):
+        total = session.scalar(_records_stmt(*shape, count=True), params) or 0
+    page, per_page = clamp_page(page, per_page)
+    page = min(page, max(1, -(-total // per_page)))
+    rows = session.execute(_records_stmt(*shape, count=False), {**params, "limit": per_page, "offset": (page - 1) * per_page}).all()
+    return Page(items=rows, page=page, per_page=per_page, total=total)
 
 
 def rename_batch(session: Session, *, actor: User, batch_id: int, title: str) -> Batch:
@@ -416,12 +458,17 @@ def set_pinned(session: Session, *, actor: User, batch_id: int, pinned: bool) ->
     return batch
 
 
+@functools.cache
+def _own_record_stmt(lock: bool):
+    stmt = select(CustomerRecord).where(CustomerRecord.id == bindparam("id"))
+    return stmt.with_for_update().execution_options(populate_existing=True) if lock else stmt
+
+
 def get_own_record(session: Session, *, staff: User, record_id: int, lock: bool = False) -> CustomerRecord:
     """The staff member's record; `lock`: hold it (PostgreSQL) so a concurrent
     reassignment or return cannot slip between this check and the write."""
     if lock and _is_pg(session):
-        stmt = select(CustomerRecord).where(CustomerRecord.id == record_id).with_for_update()
-        record = session.scalars(stmt.execution_options(populate_existing=True)).first()
+        record = session.scalars(_own_record_stmt(True), {"id": record_id}).first()
     else:
         record = session.get(CustomerRecord, record_id)
     if record is None or record.assigned_to_id != staff.id:

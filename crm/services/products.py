@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from string import Formatter
+from urllib.parse import quote
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -9,6 +13,7 @@ from crm.i18n import N_
 from crm.models import Product, Role, User
 from crm.services import audit
 from crm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from crm.services.phones import wa_link
 
 NAME_MAX = 80
 TEMPLATE_MAX = 1000
@@ -108,3 +113,28 @@ def wa_message(product: Product, *, name: str, username: str) -> str:
         return (product.wa_template or "").format(name=name or username, username=username)
     except (KeyError, IndexError, ValueError):
         return ""
+
+
+def wa_link_maker(product: Product) -> Callable[[str | None, str | None, str], str | None]:
+    """`make(phone, name, username)`: the record's wa.me link with the product's
+    message, or None without a phone. Same result as `wa_link(phone,
+    wa_message(...))`, for a page of records: the template's text is split and
+    percent-encoded once, each record only encodes its own name and username."""
+    template = product.wa_template or ""
+    try:
+        parts = list(Formatter().parse(template))
+    except ValueError:
+        parts = []  # an unbalanced brace: no message, as wa_message
+    simple = all(field in (None, "name", "username") and not spec and not conversion for _text, field, spec, conversion in parts)
+    if not simple:
+        return lambda phone, name, username: wa_link(phone, wa_message(product, name=name, username=username)) if phone else None
+    pieces = [(quote(text, safe=""), field) for text, field, _spec, _conversion in parts]
+
+    def make(phone: str | None, name: str | None, username: str) -> str | None:
+        if not phone:
+            return None
+        values = {"name": quote(name or username, safe=""), "username": quote(username, safe="")}
+        message = "".join(text + values[field] if field else text for text, field in pieces)
+        return wa_link(phone) + ("?text=" + message if message else "")
+
+    return make

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -26,9 +27,25 @@ class Node:
     children: list["Node"] = field(default_factory=list)
 
 
-def _tree(session: Session) -> list[Node]:
+@functools.cache
+def _entries_stmt():
+    e = SidebarEntry
+    return select(e.id, e.kind, e.page_key, e.label, e.parent_id, e.hidden_roles).order_by(e.position, e.id)
+
+
+def entries(session: Session) -> list:
+    """The configured entries as plain rows, in sidebar order (read on every page)."""
+    return session.execute(_entries_stmt()).all()
+
+
+def signature(rows: list) -> tuple:
+    """A hashable summary of `entries()`: equal signatures render the same sidebar."""
+    return tuple((r.id, r.kind, r.page_key, r.label, r.parent_id, tuple(r.hidden_roles or ())) for r in rows)
+
+
+def _tree(session: Session, rows: list | None = None) -> list[Node]:
     """The full configured tree, every registered page included once."""
-    rows = session.scalars(select(SidebarEntry).order_by(SidebarEntry.position, SidebarEntry.id)).all()
+    rows = entries(session) if rows is None else rows
     nodes: dict[int, Node] = {}
     for row in rows:
         if row.kind == "page" and row.page_key not in PAGES_BY_KEY:
@@ -56,10 +73,10 @@ def _visible(node: Node, role: Role) -> bool:
     return node.page is not None and role.at_least(node.page.min_role) and role.value not in node.hidden_roles
 
 
-def sidebar_for(session: Session, role: Role) -> list[Node]:
+def sidebar_for(session: Session, role: Role, rows: list | None = None) -> list[Node]:
     """What a user of `role` sees: only pages they may open and that are not hidden."""
     result: list[Node] = []
-    for node in _tree(session):
+    for node in _tree(session, rows):
         if node.kind == "folder":
             children = [c for c in node.children if _visible(c, role)]
             if children:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -96,11 +97,8 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
-def load_by_token(session: Session, token: str) -> User | None:
-    """The active user of a session token, with `unread_notifications` counted
-    in the same query (the header badge costs no extra round trip)."""
-    if not token:
-        return None
+@functools.cache
+def _load_by_token_stmt():
     from crm.models import Notification
 
     unread = (
@@ -109,7 +107,16 @@ def load_by_token(session: Session, token: str) -> User | None:
         .correlate(User)
         .scalar_subquery()
     )
-    row = session.execute(select(User, unread).where(User.auth_token == token)).first()
+    return select(User, unread).where(User.auth_token == bindparam("token"))
+
+
+def load_by_token(session: Session, token: str) -> User | None:
+    """The active user of a session token, with `unread_notifications` counted
+    in the same query (the header badge costs no extra round trip). Runs on
+    every request: the statement is built once."""
+    if not token:
+        return None
+    row = session.execute(_load_by_token_stmt(), {"token": token}).first()
     if row is None or not row[0].active:
         return None
     user = row[0]

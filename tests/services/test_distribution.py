@@ -131,6 +131,10 @@ def test_batches_counts_sort_filter_and_pin(db, world):
     assert svc.list_batches(db, staff=world["staff2"]).total == 0
     with pytest.raises(NotFound):
         svc.get_batch(db, staff=world["staff2"], batch_id=b1.id)
+    with pytest.raises(NotFound):
+        svc.open_batch(db, staff=world["staff2"], batch_id=b1.id)
+    card, product = svc.open_batch(db, staff=staff, batch_id=b1.id)
+    assert (card.batch.id, card.size, card.wa_ada, card.resp_ya, product.id) == (b1.id, 5, 5, 1, b1.product_id)
     svc.rename_batch(db, actor=staff, batch_id=b1.id, title="  Prioritas   hari ini ")
     assert b1.title == "Prioritas hari ini"
     with pytest.raises(ValidationFailed):
@@ -177,7 +181,7 @@ def test_reassign_and_return_to_pool(db, world):
     manual = svc.manual_batch(db, staff_id=staff2.id, product_id=product.id)
     assert manual.kind == Batch.MANUAL
     assert {r.id for r in svc.list_batch_records(db, staff=staff2, batch=manual).items} == {recs[0].id, recs[1].id}
-    assert svc.batch_card(db, staff=staff, batch=batch).size == 2
+    assert svc.open_batch(db, staff=staff, batch_id=batch.id)[0].size == 2
     # a second reassignment reuses the same Manual batch
     svc.reassign(db, actor=admin, record_ids=[recs[2].id], to_staff_id=staff2.id)
     assert db.scalar(select(func.count()).select_from(Batch).where(Batch.staff_id == staff2.id, Batch.kind == "manual")) == 1
@@ -221,3 +225,40 @@ def test_cancel_after_approval_is_refused(db, world):
     with pytest.raises(Conflict):
         svc.cancel_request(db, actor=world["staff"], request_id=req.id)
     assert req.status == RecordRequest.APPROVED
+
+
+def test_batch_records_filters_combine_and_paginate(db, world):
+    staff, admin, product = world["staff"], world["admin"], world["product"]
+    req = svc.create_request(db, actor=staff, product_id=product.id, quantity=12)
+    batch = svc.approve_request(db, actor=admin, request_id=req.id)
+    recs = svc.list_batch_records(db, staff=staff, batch=batch, per_page=50).items
+    for rec in recs[:5]:
+        svc.set_status(db, actor=staff, record_id=rec.id, field="wa", value="ada")
+    for rec in recs[3:7]:
+        svc.set_status(db, actor=staff, record_id=rec.id, field="respond", value="ya")
+    svc.set_status(db, actor=staff, record_id=recs[8].id, field="wa", value="tidak")
+
+    def ids(**kw):
+        page = svc.list_batch_records(db, staff=staff, batch=batch, per_page=50, **kw)
+        assert page.total == len(page.items)
+        return [r.id for r in page.items]
+
+    all_ids = [r.id for r in recs]
+    assert ids() == sorted(all_ids)
+    assert ids(wa="ada") == all_ids[:5]
+    assert ids(wa="none") == [i for n, i in enumerate(all_ids) if n >= 5 and n != 8]
+    assert ids(wa="ada", respond="ya") == all_ids[3:5]
+    assert ids(wa="none", respond="ya") == all_ids[5:7]
+    assert ids(wa="ada", respond="none") == all_ids[:3]
+    assert ids(wa="bogus") == sorted(all_ids)  # an unknown filter is ignored
+    assert ids(q=recs[8].username[-3:].upper(), wa="tidak") == [recs[8].id]
+    assert ids(q="%_") == sorted(all_ids)  # wildcards are not special
+    # pages of 5: totals, clamping past the end, the last page's size
+    page2 = svc.list_batch_records(db, staff=staff, batch=batch, page=2, per_page=5)
+    assert (page2.total, page2.pages, [r.id for r in page2.items]) == (12, 3, all_ids[5:10])
+    last = svc.list_batch_records(db, staff=staff, batch=batch, page=99, per_page=5)
+    assert (last.page, [r.id for r in last.items]) == (3, all_ids[10:])
+    known = svc.list_batch_records(db, staff=staff, batch=batch, page=1, per_page=5, total=12)
+    assert [r.id for r in known.items] == all_ids[:5]
+    # another staff member sees nothing of it
+    assert svc.list_batch_records(db, staff=world["staff2"], batch=batch).total == 0

@@ -156,3 +156,18 @@ def test_unread_badge_counts_and_clears(client, db):
     assert '<span class="badge-count" id="notifications-badge">1</span>' in page  # the approval notice
     client.post("/notifications/read")
     assert 'id="notifications-badge"' not in client.get("/my/batches").get_data(as_text=True)
+
+
+def test_record_rows_escape_customer_data(client, db):
+    """The rows render with autoescape off for speed; every customer value is still escaped."""
+    product, staff, other, admin, batch, records = _setup(db)
+    record = db.get(CustomerRecord, records[0].id)
+    record.username, record.name = '<img src=x onerror=alert(1)>', '"><script>alert(2)</script>'
+    db.flush()
+    login(client, staff)
+    for r in (client.get(f"/my/batches/{batch.id}"),
+              client.post(f"/my/records/{record.id}/status", data={"field": "wa", "value": "ada"}, headers={"HX-Request": "true"})):
+        html = r.get_data(as_text=True)
+        assert r.status_code == 200
+        assert "<img src=x" not in html and "<script>alert" not in html
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html and "&#34;&gt;&lt;script&gt;" in html
