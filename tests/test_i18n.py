@@ -66,3 +66,13 @@ def test_templates_have_no_untranslated_text_nodes():
             if words and chunk.strip() not in {"CRM", "· CRM", "WA ada", "ceklis1", "ada", "WhatsApp"}:
                 offenders.append(f"{path.name}: {chunk.strip()[:40]}")
     assert not offenders, offenders
+
+
+def test_template_gettext_matches_jinja_newstyle(app):
+    """Templates use a per-request `_`; it must behave as Jinja's newstyle gettext."""
+    from flask import render_template_string
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        app.preprocess_request()
+        out = render_template_string("{{ _('Page %(page)s of %(pages)s', page='<b>', pages=2) }}|{{ _('100%% sure') }}")
+    assert out == "Page &lt;b&gt; of 2|100% sure"

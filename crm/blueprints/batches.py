@@ -84,7 +84,7 @@ def _rows_context(product: Product, batch: Batch, rows) -> dict:
         "rows": rows,
         "links": links,
         "ui": ui,
-        "toggle_buttons": lambda wa, respond: _toggle_buttons(locale, wa, respond),
+        "toggles": _toggle_table(locale),
     }
 
 
@@ -95,21 +95,34 @@ def _button(field: str, value: str, label: str, pressed: bool) -> Markup:
     ).format(f=field, v="" if pressed else value, value=value, p="true" if pressed else "false", label=label)
 
 
-@functools.lru_cache(maxsize=64)
-def _toggle_buttons(locale: str, wa: str | None, respond: str | None) -> Markup:
-    """Both toggle groups of a record in the given statuses: 4 × 3 variants per
-    language, built once per process (a tapped button posts set=<field>:<value>;
-    tapping the pressed one posts an empty value, which clears)."""
-    with force_locale(locale):
-        groups = (
-            ("wa", wa, (("ada", "ada"), ("ceklis1", "ceklis1"), ("tidak", gettext("no WA"))), gettext("WhatsApp status")),
-            ("respond", respond, (("ya", gettext("replied")), ("tidak", gettext("no reply"))), gettext("Response")),
-        )
-        html = Markup("")
-        for field, current, options, group_label in groups:
-            buttons = Markup("").join(_button(field, value, label, current == value) for value, label in options)
-            html += Markup('<div class="toggle-group" role="group" aria-label="{}">{}</div>').format(group_label, buttons)
+class _ToggleTable(dict):
+    """(wa status, respond status) → both toggle groups of a record in those
+    statuses, built on first use per language (4 × 3 variants). A tapped
+    button posts set=<field>:<value>; tapping the pressed one posts an empty
+    value, which clears."""
+
+    def __init__(self, locale: str):
+        super().__init__()
+        self.locale = locale
+
+    def __missing__(self, key: tuple[str | None, str | None]) -> Markup:
+        wa, respond = key
+        with force_locale(self.locale):
+            groups = (
+                ("wa", wa, (("ada", "ada"), ("ceklis1", "ceklis1"), ("tidak", gettext("no WA"))), gettext("WhatsApp status")),
+                ("respond", respond, (("ya", gettext("replied")), ("tidak", gettext("no reply"))), gettext("Response")),
+            )
+            html = Markup("")
+            for field, current, options, group_label in groups:
+                buttons = Markup("").join(_button(field, value, label, current == value) for value, label in options)
+                html += Markup('<div class="toggle-group" role="group" aria-label="{}">{}</div>').format(group_label, buttons)
+        self[key] = html
         return html
+
+
+@functools.lru_cache(maxsize=8)
+def _toggle_table(locale: str) -> _ToggleTable:
+    return _ToggleTable(locale)
 
 
 @bp.route("/my/records/<int:record_id>/status", methods=["POST"])

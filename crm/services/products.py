@@ -115,6 +115,15 @@ def wa_message(product: Product, *, name: str, username: str) -> str:
         return ""
 
 
+# Percent-encoding of ASCII text in C (str.translate); same output as quote(s, safe="").
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+_ASCII_QUOTE = {c: f"%{c:02X}" for c in range(128) if c not in _UNRESERVED}
+
+
+def _quote(text: str) -> str:
+    return text.translate(_ASCII_QUOTE) if text.isascii() else quote(text, safe="")
+
+
 def wa_link_maker(product: Product) -> Callable[[str | None, str | None, str], str | None]:
     """`make(phone, name, username)`: the record's wa.me link with the product's
     message, or None without a phone. Same result as `wa_link(phone,
@@ -133,7 +142,7 @@ def wa_link_maker(product: Product) -> Callable[[str | None, str | None, str], s
     def make(phone: str | None, name: str | None, username: str) -> str | None:
         if not phone:
             return None
-        values = {"name": quote(name or username, safe=""), "username": quote(username, safe="")}
+        values = {"name": _quote(name or username), "username": _quote(username)}
         message = "".join(text + values[field] if field else text for text, field in pieces)
         return wa_link(phone) + ("?text=" + message if message else "")
 
