@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request, url_for
+from flask import Flask, g, has_request_context, render_template, request, url_for
 from flask_babel import format_datetime, get_locale, get_translations, gettext
 from flask_login import current_user
 from markupsafe import Markup
@@ -49,7 +49,25 @@ def _template_gettext(translations):
     return _
 
 
+def _cached_url_for(app: Flask):
+    """url_for for templates: URLs without parameters (and static files) are
+    the same for every request of an application root, so they are built once."""
+    cache: dict[tuple, str] = {}
+
+    def url(endpoint: str, **values) -> str:
+        if (values and values.keys() != {"filename"}) or not has_request_context():
+            return url_for(endpoint, **values)
+        key = (request.script_root, endpoint, values.get("filename"))
+        built = cache.get(key)
+        if built is None:
+            built = cache[key] = url_for(endpoint, **values)
+        return built
+
+    return url
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["url_for"] = _cached_url_for(app)
     app.jinja_env.install_gettext_callables(
         lambda message: request_translations().ugettext(message),
         lambda singular, plural, n: request_translations().ungettext(singular, plural, n),

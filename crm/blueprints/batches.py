@@ -79,7 +79,8 @@ def _rows_context(product: Product, batch: Batch, rows) -> dict:
     links = {}
     for r in rows:
         link = make_link(r.phone, r.name, r.username)
-        links[r.id] = escape(link) if link else None
+        # Safe as markup by construction: https://wa.me/<digits>?text=<percent-encoded>.
+        links[r.id] = Markup(link) if link else None
     return {
         "rows": rows,
         "links": links,

@@ -66,12 +66,12 @@ def test_tapping_toggles_updates_row_and_counts_without_reload(live_server, live
     assert page.evaluate("window.__noReload") is True
 
     # the WhatsApp link and the copy button
-    link = page.locator(f"#record-{first.id}-wa")
+    link = page.locator(f"#record-{first.id}-row a.btn-wa")
     expect(link).to_have_attribute("href", f"https://wa.me/{first.phone}?text=Halo%20Cust%200")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
-    expect(page.locator(f"#record-{first.id}-copy")).to_have_text("Salin link")
-    page.locator(f"#record-{first.id}-copy").tap()
-    expect(page.locator(f"#record-{first.id}-copy")).to_have_class("btn btn-ghost copied")
+    expect(page.locator(f"#record-{first.id}-row button[data-copy]")).to_have_text("Salin link")
+    page.locator(f"#record-{first.id}-row button[data-copy]").tap()
+    expect(page.locator(f"#record-{first.id}-row button[data-copy]")).to_have_class("btn btn-ghost copied")
     assert page.evaluate("navigator.clipboard.readText()") == f"https://wa.me/{first.phone}?text=Halo%20Cust%200"
     assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
     assert not [e for e in console_errors if "uncaught" in e], console_errors
