@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import Flask, request
 from flask_babel import gettext
 from flask_login import current_user
@@ -11,13 +12,18 @@ from crm.extensions import babel, csrf, limiter, login_manager
 from crm.i18n import LOCALES
 
 
-def _select_locale() -> str:
+_LOCALES = {code: Locale.parse(code) for code in LOCALES}
+
+
+def _select_locale() -> Locale:
+    """The user's language, else the cookie's, else the browser's, else Indonesian.
+    Parsed Locale objects are reused (Flask-Babel would parse one per request)."""
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
-        return current_user.locale
+        return _LOCALES[current_user.locale]
     cookie = request.cookies.get("lang")
     if cookie in LOCALES:
-        return cookie
-    return request.accept_languages.best_match(LOCALES) or "id"
+        return _LOCALES[cookie]
+    return _LOCALES[request.accept_languages.best_match(LOCALES) or "id"]
 
 
 def _select_timezone() -> str:

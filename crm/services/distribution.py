@@ -4,6 +4,7 @@ and admin reassignment."""
 from __future__ import annotations
 
 import functools
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -392,6 +393,9 @@ def _status_filter(stmt, column, value, allowed):
     return stmt.where(column.is_(None) if value == "none" else column == value)
 
 
+RecordRow = namedtuple("RecordRow", "id username name phone wa_status respond_status batch_id product_id")
+
+
 @functools.cache
 def _records_stmt(wa: str | None, respond: str | None, search: bool, count: bool):
     """The batch records query for one filter shape, built once with bind
@@ -431,11 +435,14 @@ def list_batch_records(session: Session, *, staff: User, batch: Batch, wa: str |
     if q:
         params["like"] = f"%{q.replace('%', '').replace('_', '')}%"
     shape = (wa_mode, respond_mode, bool(q))
+    # Plain Core reads on the session's connection: no ORM entities involved.
+    conn = session.connection()
     if total is None or any(shape):
-        total = session.scalar(_records_stmt(*shape, count=True), params) or 0
+        total = conn.execute(_records_stmt(*shape, count=True), params).scalar() or 0
     page, per_page = clamp_page(page, per_page)
     page = min(page, max(1, -(-total // per_page)))
-    rows = session.execute(_records_stmt(*shape, count=False), {**params, "limit": per_page, "offset": (page - 1) * per_page}).all()
+    result = conn.execute(_records_stmt(*shape, count=False), {**params, "limit": per_page, "offset": (page - 1) * per_page})
+    rows = [RecordRow._make(row) for row in result]  # attribute reads on a namedtuple are ~10× cheaper than on a Row
     return Page(items=rows, page=page, per_page=per_page, total=total)
 
 

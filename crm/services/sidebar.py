@@ -35,12 +35,12 @@ def _entries_stmt():
 
 def entries(session: Session) -> list:
     """The configured entries as plain rows, in sidebar order (read on every page)."""
-    return session.execute(_entries_stmt()).all()
+    return session.connection().execute(_entries_stmt()).all()
 
 
 def signature(rows: list) -> tuple:
     """A hashable summary of `entries()`: equal signatures render the same sidebar."""
-    return tuple((r.id, r.kind, r.page_key, r.label, r.parent_id, tuple(r.hidden_roles or ())) for r in rows)
+    return tuple((id_, kind, key, label, parent, tuple(hidden or ())) for id_, kind, key, label, parent, hidden in rows)
 
 
 def _tree(session: Session, rows: list | None = None) -> list[Node]:
