@@ -62,7 +62,7 @@ def show(batch_id: int):
                   flt={"wa": wa, "respond": respond, "q": q}, **_rows_context(product, batch, records.items))
 
 
-def _rows_context(product: Product, batch: Batch, rows) -> dict:
+def _rows_context(product: svc.ProductRow, batch: svc.BatchRow, rows) -> dict:
     """What the record rows need, prepared once per page rather than once per row."""
     back = url_for("batches.show", batch_id=batch.id)
     # The rows render with autoescape off (see the template): escape here.
