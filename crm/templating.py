@@ -68,6 +68,9 @@ def _cached_url_for(app: Flask):
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["url_for"] = _cached_url_for(app)
+    # A global (not a context variable), so the pager macro is imported
+    # without context and Jinja reuses the imported module.
+    app.jinja_env.globals["page_url"] = _page_url
     app.jinja_env.install_gettext_callables(
         lambda message: request_translations().ugettext(message),
         lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
@@ -104,7 +107,6 @@ def init_app(app: Flask) -> None:
             "theme": theme if theme in ("light", "dark") else "auto",
             "current_locale": str(get_locale() or "id"),
             "locale_names": LOCALE_NAMES,
-            "page_url": _page_url,
         }
 
 
