@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, g, has_request_context, render_template, request, url_for
 from flask_babel import format_datetime, get_locale, get_translations, gettext
 from flask_login import current_user
+from jinja2 import pass_context
 from markupsafe import Markup
 
 from crm.i18n import LOCALE_NAMES
@@ -37,16 +38,40 @@ def request_translations():
     return translations
 
 
-def _template_gettext(translations):
-    """`_()` for templates, bound to this request's catalog: the same result as
-    Jinja's newstyle gettext (the translation is markup, the parameters are
-    escaped), without its two indirections per call."""
+def _bound_gettext(translations):
+    """`_()` for page templates, bound to this request's catalog (given to them
+    by the context processor; macros imported without context use _gettext).
+    Same semantics as _gettext."""
     ugettext = translations.ugettext
 
-    def _(message: str, **params) -> Markup:
-        return Markup(ugettext(message)) % params  # always formatted, as newstyle gettext ("%%" is a percent sign)
+    @pass_context
+    def _(context, message: str, **params) -> str:
+        text = ugettext(message)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % params
 
     return _
+
+
+@pass_context
+def _gettext(context, message: str, **params) -> str:
+    """Templates' `_()`/`gettext()`: Jinja's newstyle semantics (markup under
+    autoescape, always %-formatted, so "%%" is a percent sign) in one call
+    instead of three nested ones."""
+    text = request_translations().ugettext(message)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % params
+
+
+@pass_context
+def _ngettext(context, singular: str, plural: str, num: int, **params) -> str:
+    params.setdefault("num", num)
+    text = request_translations().ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % params
 
 
 def _cached_url_for(app: Flask):
@@ -71,11 +96,9 @@ def init_app(app: Flask) -> None:
     # A global (not a context variable), so the pager macro is imported
     # without context and Jinja reuses the imported module.
     app.jinja_env.globals["page_url"] = _page_url
-    app.jinja_env.install_gettext_callables(
-        lambda message: request_translations().ugettext(message),
-        lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
-        newstyle=True,
-    )
+    # newstyle: {% trans %} blocks compile for it; then the callables are ours.
+    app.jinja_env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
+    app.jinja_env.globals.update(gettext=_gettext, _=_gettext, ngettext=_ngettext)
     app.jinja_env.filters["rupiah"] = rupiah
     app.jinja_env.filters["datetime"] = lambda dt, fmt="medium": format_datetime(dt, fmt) if dt else ""
     def msg(message, params=None) -> str:
@@ -102,7 +125,7 @@ def init_app(app: Flask) -> None:
     def _globals():
         theme = request.cookies.get("theme")
         return {
-            "_": _template_gettext(request_translations()),
+            "_": _bound_gettext(request_translations()),
             "nav_html": nav_html,
             "theme": theme if theme in ("light", "dark") else "auto",
             "current_locale": str(get_locale() or "id"),

@@ -76,3 +76,13 @@ def test_template_gettext_matches_jinja_newstyle(app):
         app.preprocess_request()
         out = render_template_string("{{ _('Page %(page)s of %(pages)s', page='<b>', pages=2) }}|{{ _('100%% sure') }}")
     assert out == "Page &lt;b&gt; of 2|100% sure"
+
+
+def test_template_gettext_without_autoescape_keeps_text(app):
+    """A plain-text template (emails, reports) gets unescaped parameters."""
+    from flask import render_template_string
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        app.preprocess_request()
+        out = render_template_string("{% autoescape false %}{{ _('Page %(page)s of %(pages)s', page='<b>', pages=2) }}{% endautoescape %}")
+    assert out == "Page <b> of 2"
