@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+from types import SimpleNamespace
 
 from flask import Blueprint, abort, make_response, request, url_for
 from flask_babel import force_locale, get_locale, gettext
@@ -59,21 +60,21 @@ def show(batch_id: int):
     q = request.args.get("q", "")[:100]
     records = svc.list_batch_records(session, staff=me, batch=batch, wa=wa, respond=respond, q=q, page=int_arg("page", 1), total=card.size)
     return render("batches/show.html", block="records", batch=batch, card=card, records=records, product=product,
-                  flt={"wa": wa, "respond": respond, "q": q}, **_rows_context(product, batch, records.items))
+                  flt=SimpleNamespace(wa=wa, respond=respond, q=q), **_rows_context(product, batch, records.items))
 
 
 def _rows_context(product: svc.ProductRow, batch: svc.BatchRow, rows) -> dict:
     """What the record rows need, prepared once per page rather than once per row."""
     back = url_for("batches.show", batch_id=batch.id)
     # The rows render with autoescape off (see the template): escape here.
-    ui = {
-        "copy_link": escape(gettext("Copy link")),
-        "copied_label": escape(gettext("Copied!")),
-        "no_phone": escape(gettext("No phone")),
-        "status_prefix": url_for("batches.set_status", record_id=0).removesuffix("0/status"),
-        "hidden_inputs": Markup('<input type="hidden" name="csrf_token" value="{}"><input type="hidden" name="next" value="{}">')
+    ui = SimpleNamespace(
+        copy_link=escape(gettext("Copy link")),
+        copied_label=escape(gettext("Copied!")),
+        no_phone=escape(gettext("No phone")),
+        status_prefix=url_for("batches.set_status", record_id=0).removesuffix("0/status"),
+        hidden_inputs=Markup('<input type="hidden" name="csrf_token" value="{}"><input type="hidden" name="next" value="{}">')
         .format(generate_csrf(), back),
-    }
+    )
     locale = str(get_locale())
     make_link = products.wa_link_maker(product)
     links = {}

@@ -32,7 +32,7 @@ def test_batch_pages_full_and_fragment(client, db):
     r = records[0]
     assert f'id="record-{r.id}-row"' in html
     assert f"https://wa.me/{r.phone}?text=Halo%20Cust%200%20%28cust-000000%29" in html
-    assert 'data-copy="https://wa.me/' in html and ">Salin link</button>" in html and 'data-copied="Tersalin!"' in html
+    assert 'WhatsApp</a><button type="button" class="btn btn-ghost" data-copy=""' in html and ">Salin link</button>" in html and 'data-copied="Tersalin!"' in html
     frag = client.get(f"/my/batches/{batch.id}?q=cust-000001", headers={"HX-Request": "true"})
     body = frag.get_data(as_text=True)
     assert "<html" not in body and 'id="batch-records"' in body and "cust-000001" in body and "cust-000002" not in body

@@ -55,7 +55,8 @@
   });
 })();
 
-// Copy-link buttons: [data-copy] puts its value on the clipboard.
+// Copy-link buttons: [data-copy] puts its value on the clipboard; an empty
+// value copies the link just before the button (the record's WhatsApp link).
 (function () {
   "use strict";
   document.addEventListener("click", function (ev) {
@@ -63,6 +64,7 @@
     if (!btn) return;
     ev.preventDefault();
     var text = btn.getAttribute("data-copy");
+    if (!text && btn.previousElementSibling) text = btn.previousElementSibling.href;
     var done = function () {
       var label = btn.textContent;
       btn.textContent = btn.getAttribute("data-copied") || "✓";
