@@ -77,14 +77,15 @@ def _rows_context(product: svc.ProductRow, batch: svc.BatchRow, rows) -> dict:
     )
     locale = str(get_locale())
     make_link = products.wa_link_maker(product)
-    links = {}
-    for r in rows:
-        link = make_link(r.phone, r.name, r.username)
-        # Safe as markup by construction: https://wa.me/<digits>?text=<percent-encoded>.
-        links[r.id] = Markup(link) if link else None
+    # Output as is by the rows (autoescape off there): safe by construction,
+    # https://wa.me/<digits>?text=<percent-encoded> holds no HTML-special character.
+    links = {r.id: make_link(r.phone, r.name, r.username) for r in rows}
+    prefix = ui.status_prefix
+    status_urls = {r.id: f"{prefix}{r.id}/status" for r in rows}
     return {
         "rows": rows,
         "links": links,
+        "status_urls": status_urls,
         "ui": ui,
         "toggles": _toggle_table(locale),
     }
