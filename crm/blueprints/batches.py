@@ -13,7 +13,6 @@ from crm.blueprints._access import login_required
 from crm.blueprints._helpers import actor, int_arg, safe_next, translate
 from crm.blueprints._htmx import is_htmx, redirect_after_post, render
 from crm.db import get_session
-from crm.models import Batch, Product
 from crm.services import distribution as svc
 from crm.services import products
 from crm.services.errors import DomainError, NotFound
