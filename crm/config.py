@@ -85,7 +85,4 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": env.get("CRM_TIMEZONE") or "Asia/Jakarta",
         "RATELIMIT_STORAGE_URI": redis_url,
         "RATELIMIT_KEY_PREFIX": env.get("CRM_RATELIMIT_PREFIX") or "crm-limit",
-        "RATELIMIT_HEADERS_ENABLED": True,
-        # Redis down: sign-in keeps working without its rate limit (and /healthz says so).
-        "RATELIMIT_SWALLOW_ERRORS": True,
     }

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+from urllib.parse import urlencode
+
 from flask import Flask, g, has_request_context, render_template, request, url_for
-from flask_babel import format_datetime, get_locale, get_translations, gettext
+from flask_babel import format_datetime, get_locale, get_timezone, get_translations, gettext
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -100,7 +103,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
     app.jinja_env.globals.update(gettext=_gettext, _=_gettext, ngettext=_ngettext)
     app.jinja_env.filters["rupiah"] = rupiah
-    app.jinja_env.filters["datetime"] = lambda dt, fmt="medium": format_datetime(dt, fmt) if dt else ""
+    app.jinja_env.filters["datetime"] = _datetime
     def msg(message, params=None) -> str:
         """Translate a service msgid (with its params) in the reader's language."""
         return gettext(message, **(params or {})) if message else ""
@@ -133,10 +136,26 @@ def init_app(app: Flask) -> None:
         }
 
 
+def _datetime(dt, fmt: str = "medium") -> str:
+    """A date and time in the reader's language and time zone."""
+    if not dt:
+        return ""
+    return _formatted(dt, fmt, get_locale(), get_timezone())
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted(dt, fmt: str, _locale, _zone) -> str:
+    # Babel's formatting costs more than a whole table row; the same batch or
+    # import date shows on every page view. Locale and zone are in the key and
+    # are what format_datetime uses here.
+    return format_datetime(dt, fmt)
+
+
 def _page_url(page: int) -> str:
+    """This page's URL with its query (filters) kept and another page number."""
     args = request.args.to_dict()
     args["page"] = str(page)
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return f"{request.script_root}{request.path}?{urlencode(args)}"
 
 
 _NAV_CACHE: dict[tuple, Markup] = {}

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from babel import Locale
-from flask import Flask, request
+from flask import Flask, make_response, request
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from crm.extensions import babel, csrf, limiter, login_manager
+from crm.extensions import babel, csrf, login_manager
 from crm.i18n import LOCALES
 
 
@@ -43,7 +43,9 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.login_view = "auth.login"
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
-    limiter.init_app(app)
+    from crm import throttle
+
+    throttle.init_app(app)
 
     @login_manager.user_loader
     def _load_user(token: str):
@@ -118,7 +120,10 @@ def _error_handlers(app: Flask) -> None:
 
     @app.errorhandler(429)
     def _too_many(e):
-        return page(429, gettext("Too many attempts"), gettext("Too many attempts. Please wait a minute and try again."))
+        response = make_response(page(429, gettext("Too many attempts"), gettext("Too many attempts. Please wait a minute and try again.")))
+        if getattr(e, "retry_after", None):
+            response.headers["Retry-After"] = str(e.retry_after)
+        return response
 
     @app.errorhandler(500)
     def _error(e):

@@ -151,15 +151,7 @@ def _app(redis_url, session_factory=None, **overrides):
     if session_factory is not None:
         config["SESSION_FACTORY"] = session_factory
     config.update(overrides)
-    app = create_app(config)
-    from crm.extensions import limiter
-
-    with app.app_context():
-        try:
-            limiter.reset()  # every test starts with fresh login counters
-        except Exception:  # noqa: BLE001 - a test that points the app at a Redis that is down
-            pass
-    return app
+    return create_app(config)  # a fresh RATELIMIT_KEY_PREFIX: fresh login counters
 
 
 @pytest.fixture

@@ -3,44 +3,42 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
+from werkzeug.exceptions import TooManyRequests
 
 from crm.blueprints._access import login_required, public
 from crm.blueprints._helpers import actor, attach_error, safe_next
 from crm.blueprints._htmx import redirect_after_post, render
 from crm.db import get_session
-from crm.extensions import limiter
 from crm.forms.auth import LoginForm, PasswordChangeForm, PreferencesForm
 from crm.i18n import LOCALES
 from crm.services import users as user_service
 from crm.services.errors import DomainError
+from crm.throttle import login_throttle
 
 bp = Blueprint("auth", __name__)
 
 ONE_YEAR = 60 * 60 * 24 * 365
 
 
-def _login_limit() -> str:
-    return current_app.config["CRM_LOGIN_LIMIT"]
-
-
-def _email_key() -> str:
-    return "login-email:" + user_service.normalize_email(request.form.get("email", ""))[:254]
-
-
-def _failed(response) -> bool:
-    return response.status_code != 303
+def _throttle_keys() -> list[str]:
+    """Failed sign-ins count per IP and per email (so neither many emails from
+    one address nor one email from many addresses gets unlimited tries)."""
+    email = user_service.normalize_email(request.form.get("email", ""))[:254]
+    return [f"login-ip:{request.remote_addr or '-'}", f"login-email:{email}"]
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed, scope="login-ip")
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed, key_func=_email_key, scope="login-email")
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     status = 200
     if request.method == "POST":
+        keys = _throttle_keys()
+        wait = login_throttle().wait_seconds(keys)
+        if wait:
+            raise TooManyRequests(retry_after=wait)
         if form.validate_on_submit():
             session = get_session()
             user = user_service.authenticate(session, form.email.data, form.password.data)
@@ -49,6 +47,7 @@ def login():
                 login_user(user, remember=bool(form.remember.data))
                 return redirect(safe_next(request.args.get("next"), url_for("main.home")), code=303)
             form.form_errors.append(gettext("Wrong email or password, or the account is deactivated."))
+        login_throttle().failed(keys)
         status = 422
     return render("auth/login.html", form=form, status=status)
 

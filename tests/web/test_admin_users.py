@@ -38,6 +38,10 @@ def test_users_list_paginates(client, db):
     login(client, admin)
     page2 = client.get("/admin/users?q=paged&page=2").get_data(as_text=True)
     assert "Paged 29" in page2 and "Paged 00" not in page2
+    # The pager keeps the search and links the neighbour page.
+    assert 'href="/admin/users?q=paged&amp;page=1"' in page2 and 'rel="prev"' in page2
+    page1 = client.get("/admin/users?q=paged").get_data(as_text=True)
+    assert 'href="/admin/users?q=paged&amp;page=2"' in page1 and 'rel="next"' in page1
 
 
 def test_create_user_and_bad_inputs_change_nothing(client, db):

@@ -50,6 +50,11 @@ def test_login_rate_limit_per_ip(client, db):
     r = client.post("/login", data={"email": user.email, "password": PASSWORD}, headers={"Accept-Language": "id"})
     assert r.status_code == 429
     assert "Terlalu banyak percobaan" in r.get_data(as_text=True) and "<html" in r.get_data(as_text=True)
+    assert 1 <= int(r.headers["Retry-After"]) <= 61
+    # Another address and another email are not blocked by these failures.
+    other = make_user(db, "staff")
+    r = client.post("/login", data={"email": other.email, "password": PASSWORD}, environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    assert r.status_code == 303
 
 
 def test_login_rate_limit_per_email_across_ips(client, db):
