@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, make_response, redirect, request, url_for
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 from flask_login import current_user, login_user, logout_user
 from werkzeug.exceptions import TooManyRequests
 
@@ -70,9 +70,10 @@ def account():
     if request.method == "POST":
         if prefs.validate_on_submit():
             try:
-                user_service.update_preferences(get_session(), user=user, name=prefs.name.data, locale=prefs.locale.data)
+                saved = user_service.update_preferences(get_session(), user=user, name=prefs.name.data, locale=prefs.locale.data)
                 get_session().commit()
-                flash(gettext("Saved."), "success")
+                with force_locale(saved.locale):  # confirmed in the language just chosen
+                    flash(gettext("Saved."), "success")
                 return redirect_after_post(url_for("auth.account"))
             except DomainError as e:
                 attach_error(prefs, e)
@@ -89,7 +90,7 @@ def change_password():
     if form.validate_on_submit():
         try:
             session = get_session()
-            user_service.change_own_password(session, user=user, current=form.current_password.data, new=form.new_password.data)
+            user = user_service.change_own_password(session, user=user, current=form.current_password.data, new=form.new_password.data)
             session.commit()
             login_user(user)  # this session follows the new token; all others end
             flash(gettext("Your password has been changed."), "success")

@@ -57,17 +57,12 @@ class User(Base):
     unread_notifications: int = 0  # filled by services.users.load_by_token, not a column
 
     # Flask-Login protocol, without importing Flask here.
-    @property
-    def is_authenticated(self) -> bool:
-        return True
+    is_authenticated = True
+    is_anonymous = False
 
     @property
     def is_active(self) -> bool:
         return bool(self.active)
-
-    @property
-    def is_anonymous(self) -> bool:
-        return False
 
     def get_id(self) -> str:
         return self.auth_token
@@ -79,5 +74,29 @@ class User(Base):
     def has_role(self, role: Role) -> bool:
         return self.role_enum.at_least(role)
 
-    def __repr__(self) -> str:  # pragma: no cover
-        return f"<User {self.id} {self.email} {self.role}>"
+
+class SignedInUser:
+    """The signed-in user as read on every request: a plain snapshot of the
+    user's row with the unread-notice count, without ORM identity tracking.
+    It answers what User answers for access checks, services and templates
+    (id, role, has_role, name, locale…); a service that changes the user
+    loads the User row by id (services.users.own_user)."""
+
+    __slots__ = ("id", "email", "name", "role", "active", "locale", "auth_token", "created_at", "last_login_at",
+                 "unread_notifications")
+    COLUMNS = __slots__[:-1]
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = User.is_active
+    get_id = User.get_id
+    role_enum = User.role_enum
+    has_role = User.has_role
+
+    def __init__(self, row, unread: int = 0):
+        for name, value in zip(self.COLUMNS, row):
+            setattr(self, name, value)
+        self.unread_notifications = unread
+
+    def __repr__(self) -> str:
+        return f"<SignedInUser {self.id} {self.role}>"

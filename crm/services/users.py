@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm.i18n import LOCALES, N_
 from crm.models import AuditEntry, Batch, CustomerDatabase, CustomerRecord, JobRun, RecordRequest, RecordStatusEvent, Role, User
-from crm.models.users import new_auth_token
+from crm.models.users import SignedInUser, new_auth_token
 from crm.services import audit
 from crm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from crm.services.pagination import Page, paginate
@@ -107,21 +107,30 @@ def _load_by_token_stmt():
         .correlate(User)
         .scalar_subquery()
     )
-    return select(User, unread).where(User.auth_token == bindparam("token"))
+    columns = [User.__table__.c[name] for name in SignedInUser.COLUMNS]
+    return select(*columns, unread).where(User.auth_token == bindparam("token"))
 
 
-def load_by_token(session: Session, token: str) -> User | None:
-    """The active user of a session token, with `unread_notifications` counted
-    in the same query (the header badge costs no extra round trip). Runs on
-    every request: the statement is built once."""
+def load_by_token(session: Session, token: str) -> SignedInUser | None:
+    """The active user of a session token, with the unread notices counted in
+    the same query (the header badge costs no extra round trip). Runs on every
+    request: the statement is built once and read as a plain row."""
     if not token:
         return None
-    row = session.execute(_load_by_token_stmt(), {"token": token}).first()
-    if row is None or not row[0].active:
+    row = session.connection().execute(_load_by_token_stmt(), {"token": token}).first()
+    if row is None or not row.active:
         return None
-    user = row[0]
-    user.unread_notifications = int(row[1] or 0)
-    return user
+    return SignedInUser(row, int(row[-1] or 0))
+
+
+def own_user(session: Session, user: User | SignedInUser) -> User:
+    """The User row of the signed-in user, for changes to it."""
+    if isinstance(user, User):
+        return user
+    found = session.get(User, user.id)
+    if found is None:
+        raise NotFound(N_("User not found."))
+    return found
 
 
 # --- the hierarchy ----------------------------------------------------------
@@ -325,7 +334,8 @@ def delete_user(session: Session, *, actor: User, user: User) -> None:
     session.flush()
 
 
-def change_own_password(session: Session, *, user: User, current: str, new: str) -> None:
+def change_own_password(session: Session, *, user: User | SignedInUser, current: str, new: str) -> User:
+    user = own_user(session, user)
     if not check_password_hash(user.password_hash, current or ""):
         raise ValidationFailed(N_("The current password is not correct."), field="current_password")
     _check_password_rules(new)
@@ -333,9 +343,11 @@ def change_own_password(session: Session, *, user: User, current: str, new: str)
     user.auth_token = new_auth_token()
     session.flush()
     audit.record(session, actor=user, action="user.password_change", target=user)
+    return user
 
 
-def update_preferences(session: Session, *, user: User, name: str, locale: str) -> User:
+def update_preferences(session: Session, *, user: User | SignedInUser, name: str, locale: str) -> User:
+    user = own_user(session, user)
     if locale not in LOCALES:
         raise ValidationFailed(N_("Unknown language."), field="locale")
     user.name = _check_name(name)
