@@ -15,6 +15,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings.update(config or {})
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
     app.config.update(settings)
+    from crm.sessions import VerifiedCookieSessionInterface
+
+    app.session_interface = VerifiedCookieSessionInterface()
 
     factory = app.config.get("SESSION_FACTORY")
     if factory is None:

@@ -145,6 +145,15 @@ def get_session() -> Session:
     return g.db_session
 
 
+def release_session() -> None:
+    """End the request's transaction and give its connection back to the pool
+    now, e.g. when a read-only page has all its data and only rendering is left
+    (the queries run back to back, and the connection is not held while the
+    template renders). Plain rows only: ORM objects of the session are
+    detached. A later get_session() opens a fresh session."""
+    close_session()
+
+
 def close_session(_exc=None) -> None:
     from flask import g
 

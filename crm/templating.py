@@ -177,7 +177,9 @@ def nav_html() -> Markup:
     from crm.navigation import PAGES
     from crm.services import sidebar
 
-    rows = sidebar.entries(get_session())
+    rows = g.pop("nav_rows", None)
+    if rows is None:
+        rows = sidebar.entries(get_session())
     role = current_user.role_enum
     hrefs = _nav_hrefs()
     current = request.path if request.path in hrefs else None
@@ -191,6 +193,15 @@ def nav_html() -> Markup:
         _NAV_CACHE[key] = html
     g.nav_html = html
     return html
+
+
+def load_nav(session) -> None:
+    """Read the sidebar's entries now, with the page's other queries, so the
+    page can release its database connection before rendering."""
+    from crm.services import sidebar
+
+    if current_user.is_authenticated and "nav_html" not in g:
+        g.nav_rows = sidebar.entries(session)
 
 
 def _nav_hrefs() -> frozenset[str]:

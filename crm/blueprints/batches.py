@@ -12,10 +12,11 @@ from jinja2_fragments.flask import render_block
 from crm.blueprints._access import login_required
 from crm.blueprints._helpers import actor, int_arg, safe_next, translate
 from crm.blueprints._htmx import is_htmx, redirect_after_post, render
-from crm.db import get_session
+from crm.db import get_session, release_session
 from crm.services import distribution as svc
 from crm.services import products
 from crm.services.errors import DomainError, NotFound
+from crm.templating import load_nav
 
 bp = Blueprint("batches", __name__)
 
@@ -58,28 +59,30 @@ def show(batch_id: int):
     respond = request.args.get("respond") if request.args.get("respond") in svc.RESPOND_FILTERS else None
     q = request.args.get("q", "")[:100]
     records = svc.list_batch_records(session, staff=me, batch=batch, wa=wa, respond=respond, q=q, page=int_arg("page", 1), total=card.size)
+    if not is_htmx():
+        load_nav(session)
+    release_session()  # all read (plain rows): render without holding the connection
     return render("batches/show.html", block="records", batch=batch, card=card, records=records, product=product,
                   flt=SimpleNamespace(wa=wa, respond=respond, q=q), **_rows_context(product, batch, records.items))
 
 
 def _rows_context(product: svc.ProductRow, batch: svc.BatchRow, rows) -> dict:
     """What the record rows need, prepared once per page rather than once per row."""
-    back = url_for("batches.show", batch_id=batch.id)
+    locale = str(get_locale())
+    copy_link, copied_label, no_phone = _row_texts(locale)
     # The rows render with autoescape off (see the template): escape here.
     ui = SimpleNamespace(
-        copy_link=escape(gettext("Copy link")),
-        copied_label=escape(gettext("Copied!")),
-        no_phone=escape(gettext("No phone")),
-        status_prefix=url_for("batches.set_status", record_id=0).removesuffix("0/status"),
+        copy_link=copy_link,
+        copied_label=copied_label,
+        no_phone=no_phone,
         hidden_inputs=Markup('<input type="hidden" name="csrf_token" value="{}"><input type="hidden" name="next" value="{}">')
-        .format(generate_csrf(), back),
+        .format(generate_csrf(), url_for("batches.show", batch_id=batch.id)),
     )
-    locale = str(get_locale())
     make_link = products.wa_link_maker(product)
+    prefix = _status_prefix(request.script_root)
     # Output as is by the rows (autoescape off there): safe by construction,
     # https://wa.me/<digits>?text=<percent-encoded> holds no HTML-special character.
     links = {r.id: make_link(r.phone, r.name, r.username) for r in rows}
-    prefix = ui.status_prefix
     status_urls = {r.id: f"{prefix}{r.id}/status" for r in rows}
     return {
         "rows": rows,
@@ -88,6 +91,18 @@ def _rows_context(product: svc.ProductRow, batch: svc.BatchRow, rows) -> dict:
         "ui": ui,
         "toggles": _toggle_table(locale),
     }
+
+
+@functools.lru_cache(maxsize=8)
+def _row_texts(locale: str) -> tuple[Markup, Markup, Markup]:
+    with force_locale(locale):
+        return escape(gettext("Copy link")), escape(gettext("Copied!")), escape(gettext("No phone"))
+
+
+@functools.lru_cache(maxsize=8)
+def _status_prefix(_script_root: str) -> str:
+    """/my/records/ (under the app's root): a record's status URL is prefix + id + /status."""
+    return url_for("batches.set_status", record_id=0).removesuffix("0/status")
 
 
 def _button(field: str, value: str, label: str, pressed: bool) -> Markup:

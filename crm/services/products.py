@@ -121,14 +121,21 @@ _ASCII_QUOTE = {c: f"%{c:02X}" for c in range(128) if c not in _UNRESERVED}
 
 
 def _quote(text: str) -> str:
-    return text.translate(_ASCII_QUOTE) if text.isascii() else quote(text, safe="")
+    if text.isascii():
+        if text.isalnum():
+            return text  # most usernames
+        if text.replace(" ", "").isalnum():
+            return text.replace(" ", "%20")  # most names
+        return text.translate(_ASCII_QUOTE)
+    return quote(text, safe="")
 
 
 def wa_link_maker(product: Product) -> Callable[[str | None, str | None, str], str | None]:
     """`make(phone, name, username)`: the record's wa.me link with the product's
     message, or None without a phone. Same result as `wa_link(phone,
     wa_message(...))`, for a page of records: the template's text is split and
-    percent-encoded once, each record only encodes its own name and username."""
+    percent-encoded once (into a format string), each record only encodes its
+    own name and username."""
     template = product.wa_template or ""
     try:
         parts = list(Formatter().parse(template))
@@ -137,13 +144,16 @@ def wa_link_maker(product: Product) -> Callable[[str | None, str | None, str], s
     simple = all(field in (None, "name", "username") and not spec and not conversion for _text, field, spec, conversion in parts)
     if not simple:
         return lambda phone, name, username: wa_link(phone, wa_message(product, name=name, username=username)) if phone else None
-    pieces = [(quote(text, safe=""), field) for text, field, _spec, _conversion in parts]
+    # Percent-encoded text holds no braces, so it is a literal part of a format string.
+    message = "".join(quote(text, safe="") + ("{%s}" % field if field else "") for text, field, _spec, _conversion in parts)
+    link = "https://wa.me/{phone}" + ("?text=" + message if message else "")
 
     def make(phone: str | None, name: str | None, username: str) -> str | None:
         if not phone:
             return None
-        values = {"name": _quote(name or username), "username": _quote(username)}
-        message = "".join(text + values[field] if field else text for text, field in pieces)
-        return wa_link(phone) + ("?text=" + message if message else "")
+        digits = phone.lstrip("+")
+        if not (digits.isdigit() and digits.isascii()):
+            raise ValueError(f"not a normalised phone number: {phone!r}")
+        return link.format(phone=digits, name=_quote(name or username), username=_quote(username))
 
     return make

@@ -26,6 +26,9 @@ def test_wa_link_maker_matches_the_one_record_path(template, name):
     expected = wa_link("6281234567890", products.wa_message(product, name=name, username="user_01"))
     assert make("6281234567890", name, "user_01") == expected
     assert make(None, name, "user_01") is None and make("", name, "user_01") is None
+    assert make("+6281234567890", name, "{username}") == wa_link("6281234567890", products.wa_message(product, name=name, username="{username}"))
+    with pytest.raises(ValueError):
+        make("0812 abc", name, "user_01")
 
 
 def test_fast_quote_equals_urllib():
@@ -33,6 +36,7 @@ def test_fast_quote_equals_urllib():
 
     from crm.services.products import _quote
 
-    samples = ["".join(map(chr, range(128))), "Budi Santoso", "user_01-x.y~z", "Sité ✓ 😀", ""]
+    samples = ["".join(map(chr, range(128))), "Budi Santoso", "user_01-x.y~z", "Sité ✓ 😀", "", "user01", " ", "  Budi  2 ",
+               "a b_c", "{name}", "Ani%20"]
     for text in samples:
         assert _quote(text) == quote(text, safe="")
