@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+import html
 from types import SimpleNamespace
 
 from flask import Blueprint, abort, make_response, request, url_for
@@ -80,17 +81,20 @@ def _rows_context(product: svc.ProductRow, batch: svc.BatchRow, rows) -> dict:
     )
     make_link = products.wa_link_maker(product)
     prefix = _status_prefix(request.script_root)
-    # Output as is by the rows (autoescape off there): safe by construction,
-    # https://wa.me/<digits>?text=<percent-encoded> holds no HTML-special character.
-    links = {r.id: make_link(r.phone, r.name, r.username) for r in rows}
-    status_urls = {r.id: f"{prefix}{r.id}/status" for r in rows}
-    return {
-        "rows": rows,
-        "links": links,
-        "status_urls": status_urls,
-        "ui": ui,
-        "toggles": _toggle_table(locale),
-    }
+    toggles = _toggle_table(locale)
+    # One tuple per row with everything it shows, ready to output as is (the
+    # rows render with autoescape off): customer values escaped here; wa.me
+    # links hold no HTML-special character (digits and percent-encoding).
+    items = [
+        (r.id, _escape(r.username), _escape(r.name) if r.name else "", make_link(r.phone, r.name, r.username),
+         f"{prefix}{r.id}/status", toggles[r.wa_status, r.respond_status])
+        for r in rows
+    ]
+    return {"items": items, "ui": ui}
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=True)
 
 
 @functools.lru_cache(maxsize=8)

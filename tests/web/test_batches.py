@@ -170,4 +170,5 @@ def test_record_rows_escape_customer_data(client, db):
         html = r.get_data(as_text=True)
         assert r.status_code == 200
         assert "<img src=x" not in html and "<script>alert" not in html
-        assert "&lt;img src=x onerror=alert(1)&gt;" in html and "&#34;&gt;&lt;script&gt;" in html
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html and "&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in html
+        assert '"><script' not in html and ("&quot;&gt;" in html or "&#34;&gt;" in html)
