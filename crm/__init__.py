@@ -25,7 +25,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.extensions["crm_engine"] = engine
         factory = make_session_factory(engine)
     app.extensions["crm_session_factory"] = factory
-    app.teardown_appcontext(close_session)
+    app.teardown_request(close_session)  # sees the request (GET ends with COMMIT)
+    app.teardown_appcontext(close_session)  # app-context-only use (CLI)
 
     from crm import web
 

@@ -154,9 +154,41 @@ def release_session() -> None:
     close_session()
 
 
-def close_session(_exc=None) -> None:
-    from flask import g
+def close_session(exc=None) -> None:
+    """Teardown: a GET that wrote nothing ends its transaction with COMMIT.
+
+    For a transaction without writes COMMIT and ROLLBACK are the same, but
+    psycopg forgets every prepared statement of the connection on ROLLBACK, so
+    ending read-only requests that way would keep PostgreSQL from ever reusing
+    the plans of the hot queries. Anything else is rolled back, as before."""
+    from flask import g, has_request_context, request
 
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
+        if (exc is None and session.in_transaction() and not session.info.get("wrote")
+                and not (session.new or session.dirty or session.deleted)
+                and has_request_context() and request.method in ("GET", "HEAD")):
+            session.commit()
+    finally:
         session.close()
+
+
+def _wrote(session: Session, *_args) -> None:
+    session.info["wrote"] = True
+
+
+def _orm_write(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["wrote"] = True
+
+
+def _transaction_over(session: Session, *_args) -> None:
+    session.info.pop("wrote", None)
+
+
+event.listen(Session, "after_flush", _wrote)
+event.listen(Session, "do_orm_execute", _orm_write)
+event.listen(Session, "after_commit", _transaction_over)
+event.listen(Session, "after_rollback", _transaction_over)
