@@ -244,24 +244,29 @@ def _replay(engine, statements) -> None:
         conn.commit()
 
 
-def _wsgi_request(app, method: str, path: str, cookie: str, data: dict | None = None, headers: dict | None = None):
+def _wsgi_request(app, method: str, path: str, client, data: dict | None = None, headers: dict | None = None):
     """A request as a WSGI server makes it: the environ is built once, then each
     call runs only the application (no test-client cookie jar or response
-    wrapper in the measured time). Returns a function giving (status, body)."""
+    wrapper in the measured time). Same phone as the test `client` that signed
+    in: its session cookie, address and user agent. Returns a function giving
+    (status, body); a response that changes the session cookie is an error (a
+    phone would store it, a replayed environ would not)."""
     import io
     from urllib.parse import urlencode
 
     from werkzeug.test import EnvironBuilder
 
     body = urlencode(data or {}).encode()
-    all_headers = {"Cookie": cookie, **(headers or {})}
+    all_headers = {"Cookie": f"session={client.get_cookie('session').value}", **(headers or {})}
     if data is not None:
         all_headers["Content-Type"] = "application/x-www-form-urlencoded"
-    base = EnvironBuilder(path=path, method=method, headers=all_headers, data=body if data is not None else None).get_environ()
+    base = EnvironBuilder(path=path, method=method, headers=all_headers, data=body if data is not None else None,
+                          environ_base=client.environ_base).get_environ()
     captured = {}
 
-    def start_response(status, _headers, _exc_info=None):
+    def start_response(status, response_headers, _exc_info=None):
         captured["status"] = int(status.split()[0])
+        assert not any(k.lower() == "set-cookie" for k, _v in response_headers), "the session changed on a replayed request"
 
     def call(form: dict | None = None):
         environ = dict(base)
@@ -296,9 +301,8 @@ def bench_pages(engine, url: str) -> None:
     r = client.post("/login", data={"email": email, "password": "bench-password"})
     assert r.status_code == 303, r.status_code
     client.get("/my/batches")  # the first signed-in page stores the CSRF secret in the session
-    cookie = f"session={client.get_cookie('session').value}"
 
-    page = _wsgi_request(app, "GET", f"/my/batches/{batch_id}?page=2", cookie)
+    page = _wsgi_request(app, "GET", f"/my/batches/{batch_id}?page=2", client)
     status, body = page()
     assert status == 200 and body.count(b'class="record"') == 50, status
 
@@ -313,7 +317,7 @@ def bench_pages(engine, url: str) -> None:
 
     values = ["ada", "ceklis1"]
     i = [0]
-    tap = _wsgi_request(app, "POST", f"/my/records/{record_id}/status", cookie, data={"set": "wa:ada"}, headers={"HX-Request": "true"})
+    tap = _wsgi_request(app, "POST", f"/my/records/{record_id}/status", client, data={"set": "wa:ada"}, headers={"HX-Request": "true"})
 
     def toggle():
         i[0] += 1

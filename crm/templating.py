@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 from urllib.parse import urlencode
 
-from flask import Flask, g, has_request_context, render_template, request, url_for
+from flask import Flask, current_app, g, has_request_context, render_template, request, session, url_for
 from flask_babel import format_datetime, get_locale, get_timezone, get_translations, gettext
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from markupsafe import Markup
 
@@ -41,20 +42,63 @@ def request_translations():
     return translations
 
 
+_BOUND: dict[int, tuple[object, object]] = {}
+_PLAIN_MAX = 5000
+
+
 def _bound_gettext(translations):
     """`_()` for page templates, bound to this request's catalog (given to them
     by the context processor; macros imported without context use _gettext).
-    Same semantics as _gettext."""
+    Same semantics as _gettext. One per catalog: a call without parameters
+    (most of a page's labels) is looked up, translated and formatted once."""
+    bound = _BOUND.get(id(translations))
+    if bound is not None and bound[0] is translations:
+        return bound[1]
     ugettext = translations.ugettext
+    plain: dict[tuple[str, bool], str] = {}
 
     @pass_context
     def _(context, message: str, **params) -> str:
+        autoescape = context.eval_ctx.autoescape
+        if not params:
+            key = (message, autoescape)
+            text = plain.get(key)
+            if text is None:
+                if len(plain) >= _PLAIN_MAX:
+                    plain.clear()
+                text = plain[key] = (Markup(ugettext(message)) if autoescape else ugettext(message)) % {}
+            return text
         text = ugettext(message)
-        if context.eval_ctx.autoescape:
+        if autoescape:
             text = Markup(text)
         return text % params
 
+    _BOUND[id(translations)] = (translations, _)
     return _
+
+
+def csrf_token() -> str:
+    """Flask-WTF's generate_csrf, with the signed form of a session's secret
+    remembered per process: with no time limit configured (our setting) the
+    signed token never expires, so signing it again on every page only costs."""
+    app = current_app._get_current_object()
+    field = app.config["WTF_CSRF_FIELD_NAME"]
+    token = g.get(field)
+    if token is not None:
+        return token
+    raw = session.get(field)
+    if raw is None or app.config["WTF_CSRF_TIME_LIMIT"] is not None:
+        return generate_csrf()
+    signed = app.extensions.setdefault("crm_signed_csrf", {})
+    token = signed.get(raw)
+    if token is None:
+        token = generate_csrf()
+        if len(signed) >= 10_000:
+            signed.clear()
+        signed[raw] = token
+    else:
+        setattr(g, field, token)
+    return token
 
 
 @pass_context
@@ -129,6 +173,7 @@ def init_app(app: Flask) -> None:
         theme = request.cookies.get("theme")
         return {
             "_": _bound_gettext(request_translations()),
+            "csrf_token": csrf_token,
             "nav_html": nav_html,
             "theme": theme if theme in ("light", "dark") else "auto",
             "current_locale": str(get_locale() or "id"),

@@ -7,7 +7,6 @@ from types import SimpleNamespace
 from flask import Blueprint, abort, make_response, request, url_for
 from flask_babel import force_locale, get_locale, gettext
 from markupsafe import Markup, escape
-from flask_wtf.csrf import generate_csrf
 from jinja2_fragments.flask import render_block
 
 from crm.blueprints._access import login_required
@@ -17,7 +16,7 @@ from crm.db import get_session, release_session
 from crm.services import distribution as svc
 from crm.services import products
 from crm.services.errors import DomainError, NotFound
-from crm.templating import load_nav
+from crm.templating import csrf_token, load_nav
 
 bp = Blueprint("batches", __name__)
 
@@ -77,7 +76,7 @@ def _rows_context(product: svc.ProductRow, batch: svc.BatchRow, rows) -> dict:
         copied_label=copied_label,
         no_phone=no_phone,
         hidden_inputs=Markup('<input type="hidden" name="csrf_token" value="{}"><input type="hidden" name="next" value="{}">')
-        .format(generate_csrf(), url_for("batches.show", batch_id=batch.id)),
+        .format(csrf_token(), url_for("batches.show", batch_id=batch.id)),
     )
     make_link = products.wa_link_maker(product)
     prefix = _status_prefix(request.script_root)

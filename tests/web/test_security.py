@@ -101,3 +101,28 @@ def test_healthz_names_what_is_down(app_factory):
     r = client.get("/healthz")
     assert r.status_code == 503
     assert r.json["db"] == "ok" and r.json["redis"].startswith("error")
+
+
+def test_remembered_csrf_token_validates_and_belongs_to_its_session(app_factory, db):
+    """The signed CSRF token is remembered per session secret: the same token on
+    every page of a session, accepted; another session's token is refused."""
+    import re
+
+    app = app_factory(WTF_CSRF_ENABLED=True)
+    admin = make_user(db, "admin")
+    clients = []
+    for _ in range(2):
+        client = app.test_client()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+        assert client.post("/login", data={"email": admin.email, "password": PASSWORD, "csrf_token": token}).status_code == 303
+        clients.append(client)
+    first, second = clients
+    tokens = [re.search(r'"X-CSRFToken": "([^"]+)"', first.get("/admin/users").get_data(as_text=True)).group(1) for _ in range(2)]
+    assert tokens[0] == tokens[1]
+    other = re.search(r'"X-CSRFToken": "([^"]+)"', second.get("/admin/users").get_data(as_text=True)).group(1)
+    assert other != tokens[0]
+    data = {"name": "Eve", "email": "eve@example.com", "role": "staff", "password": "rahasia123", "active": "y"}
+    r = second.post("/admin/users/new", data=data, headers={"X-CSRFToken": tokens[0], "HX-Request": "true"})
+    assert r.status_code == 400 and db.scalar(select(User).where(User.email == "eve@example.com")) is None
+    r = first.post("/admin/users/new", data=data, headers={"X-CSRFToken": tokens[1], "HX-Request": "true"})
+    assert r.status_code == 200 and db.scalar(select(User).where(User.email == "eve@example.com")) is not None
