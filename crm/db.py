@@ -82,7 +82,9 @@ def make_engine(url: str, **kwargs) -> Engine:
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn):
             deferred = conn.get_execution_options().get("sqlite_begin") == "deferred"
-            conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+            # Straight on the sqlite3 connection: BEGIN returns no rows and
+            # needs none of the statement machinery (every request runs it).
+            conn.connection.driver_connection.execute("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)

@@ -106,10 +106,7 @@ def _gettext(context, message: str, **params) -> str:
     """Templates' `_()`/`gettext()`: Jinja's newstyle semantics (markup under
     autoescape, always %-formatted, so "%%" is a percent sign) in one call
     instead of three nested ones."""
-    text = request_translations().ugettext(message)
-    if context.eval_ctx.autoescape:
-        text = Markup(text)
-    return text % params
+    return _bound_gettext(request_translations())(context, message, **params)
 
 
 @pass_context
