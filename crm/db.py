@@ -86,8 +86,29 @@ def make_engine(url: str, **kwargs) -> Engine:
             # needs none of the statement machinery (every request runs it).
             conn.connection.driver_connection.execute("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
+        _watch_writes(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    _watch_writes(engine)
+    return engine
+
+
+_READS = ("SELECT", "PRAGMA", "SHOW", "SAVEPOINT", "RELEASE", "ROLLBACK TO")
+
+
+def _watch_writes(engine: Engine) -> None:
+    """Mark a connection's transaction as having written when a statement other
+    than a read runs on it (INSERT/UPDATE/DELETE, Core or ORM, or any text
+    statement that is not a read), whichever way it was issued; close_session
+    commits a GET's transaction only without such a mark."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _mark(conn, _cursor, statement, _parameters, context, _executemany):
+        if context is not None and context.compiled is not None:
+            if context.isinsert or context.isupdate or context.isdelete:
+                conn.info["wrote"] = True
+        elif not statement.lstrip()[:11].upper().startswith(_READS):
+            conn.info["wrote"] = True
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -171,7 +192,8 @@ def close_session(exc=None) -> None:
     try:
         if (exc is None and session.in_transaction() and not session.info.get("wrote")
                 and not (session.new or session.dirty or session.deleted)
-                and has_request_context() and request.method in ("GET", "HEAD")):
+                and has_request_context() and request.method in ("GET", "HEAD")
+                and not session.connection().info.get("wrote")):
             session.commit()
     finally:
         session.close()
@@ -190,7 +212,12 @@ def _transaction_over(session: Session, *_args) -> None:
     session.info.pop("wrote", None)
 
 
+def _transaction_begins(session: Session, _transaction, connection) -> None:
+    connection.info.pop("wrote", None)  # the mark of _watch_writes counts from here
+
+
 event.listen(Session, "after_flush", _wrote)
 event.listen(Session, "do_orm_execute", _orm_write)
 event.listen(Session, "after_commit", _transaction_over)
 event.listen(Session, "after_rollback", _transaction_over)
+event.listen(Session, "after_begin", _transaction_begins)

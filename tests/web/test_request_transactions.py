@@ -34,6 +34,18 @@ def _app_with_routes(app_factory):
         get_session().execute(update(Product).values(name="Renamed"))
         return "ok"
 
+    @app.route("/_t/core-update-without-commit")
+    @public
+    def core_update_without_commit():
+        get_session().connection().execute(update(Product).values(name="Core renamed"))
+        return "ok"
+
+    @app.route("/_t/text-update-without-commit")
+    @public
+    def text_update_without_commit():
+        get_session().connection().exec_driver_sql("UPDATE products SET name = 'Text renamed'")
+        return "ok"
+
     @app.route("/_t/pending")
     @public
     def pending():
@@ -66,13 +78,17 @@ def test_read_only_get_commits_and_writes_are_rolled_back(app_factory, db):
     try:
         assert client.get("/_t/read").get_data(as_text=True) == "1"
         assert seen == ["commit"]
-        for path in ("/_t/flush-without-commit", "/_t/update-without-commit", "/_t/pending"):
+        for path in ("/_t/flush-without-commit", "/_t/update-without-commit", "/_t/core-update-without-commit",
+                     "/_t/text-update-without-commit", "/_t/pending"):
             seen.clear()
             assert client.get(path).status_code == 200
             assert seen == [], path  # not committed (closed: rolled back)
         seen.clear()
         assert client.post("/_t/flush-without-commit").status_code == 200
         assert seen == []
+        seen.clear()
+        assert client.get("/_t/read").get_data(as_text=True) == "1"
+        assert seen == ["commit"]  # the write mark of an earlier request does not stick
     finally:
         _stop(handlers)
     db.expire_all()
