@@ -104,11 +104,11 @@ def _watch_writes(engine: Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _mark(conn, _cursor, statement, _parameters, context, _executemany):
-        if context is not None and context.compiled is not None:
+        if context is not None and context.compiled is not None and not context.is_text:
             if context.isinsert or context.isupdate or context.isdelete:
                 conn.info["wrote"] = True
         elif not statement.lstrip()[:11].upper().startswith(_READS):
-            conn.info["wrote"] = True
+            conn.info["wrote"] = True  # text(), exec_driver_sql: judged by the statement
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -208,16 +208,17 @@ def _orm_write(state) -> None:
         state.session.info["wrote"] = True
 
 
-def _transaction_over(session: Session, *_args) -> None:
-    session.info.pop("wrote", None)
+def _transaction_over(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the session's own transaction, not a savepoint
+        session.info.pop("wrote", None)
 
 
-def _transaction_begins(session: Session, _transaction, connection) -> None:
-    connection.info.pop("wrote", None)  # the mark of _watch_writes counts from here
+def _transaction_begins(session: Session, transaction, connection) -> None:
+    if not transaction.nested:
+        connection.info.pop("wrote", None)  # the mark of _watch_writes counts from here
 
 
 event.listen(Session, "after_flush", _wrote)
 event.listen(Session, "do_orm_execute", _orm_write)
-event.listen(Session, "after_commit", _transaction_over)
-event.listen(Session, "after_rollback", _transaction_over)
+event.listen(Session, "after_transaction_end", _transaction_over)
 event.listen(Session, "after_begin", _transaction_begins)

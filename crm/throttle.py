@@ -12,7 +12,7 @@ import logging
 import time
 
 from flask import Flask, current_app
-from limits import parse
+from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 class LoginThrottle:
     def __init__(self, app: Flask):
-        self.limit = parse(app.config["CRM_LOGIN_LIMIT"])
+        self.limits = parse_many(app.config["CRM_LOGIN_LIMIT"])  # e.g. "10 per minute; 100 per day"
         self.prefix = app.config["RATELIMIT_KEY_PREFIX"]
         self._uri = app.config["RATELIMIT_STORAGE_URI"]
         self._limiter: FixedWindowRateLimiter | None = None
@@ -32,22 +32,27 @@ class LoginThrottle:
         return self._limiter
 
     def wait_seconds(self, keys: list[str]) -> int:
-        """Seconds until another attempt is allowed for all `keys`; 0 if allowed now."""
+        """Seconds until another attempt is allowed for all `keys` under every
+        configured limit; 0 if allowed now."""
+        wait = 0
         try:
             strategy = self._strategy()
-            for key in keys:
-                if not strategy.test(self.limit, self.prefix, key):
-                    reset_at, _remaining = strategy.get_window_stats(self.limit, self.prefix, key)
-                    return max(1, int(reset_at - time.time()) + 1)
+            for limit in self.limits:
+                for key in keys:
+                    if not strategy.test(limit, self.prefix, key):
+                        reset_at, _remaining = strategy.get_window_stats(limit, self.prefix, key)
+                        wait = max(wait, int(reset_at - time.time()) + 1, 1)
         except Exception:  # noqa: BLE001 - Redis down: no limit rather than no sign-in
             log.warning("login throttle unavailable; allowing the attempt", exc_info=True)
-        return 0
+            return 0
+        return wait
 
     def failed(self, keys: list[str]) -> None:
         try:
             strategy = self._strategy()
-            for key in keys:
-                strategy.hit(self.limit, self.prefix, key)
+            for limit in self.limits:
+                for key in keys:
+                    strategy.hit(limit, self.prefix, key)
         except Exception:  # noqa: BLE001
             log.warning("login throttle unavailable; failure not counted", exc_info=True)
 

@@ -147,6 +147,9 @@ def wa_link_maker(product: Product) -> Callable[[str | None, str | None, str], s
     # Percent-encoded text holds no braces, so it is a literal part of a format string.
     message = "".join(quote(text, safe="") + ("{%s}" % field if field else "") for text, field, _spec, _conversion in parts)
     link = "https://wa.me/{phone}" + ("?text=" + message if message else "")
+    # Only fields and no text: the message may come out empty, and then the
+    # link has no "?text=" (as wa_link).
+    only_fields = bool(message) and not any(text for text, *_rest in parts)
 
     def make(phone: str | None, name: str | None, username: str) -> str | None:
         if not phone:
@@ -154,6 +157,9 @@ def wa_link_maker(product: Product) -> Callable[[str | None, str | None, str], s
         digits = phone.lstrip("+")
         if not (digits.isdigit() and digits.isascii()):
             raise ValueError(f"not a normalised phone number: {phone!r}")
-        return link.format(phone=digits, name=_quote(name or username), username=_quote(username))
+        values = {"name": _quote(name or username), "username": _quote(username)}
+        if only_fields and not message.format(**values):
+            return f"https://wa.me/{digits}"
+        return link.format(phone=digits, **values)
 
     return make

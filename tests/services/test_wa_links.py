@@ -31,6 +31,15 @@ def test_wa_link_maker_matches_the_one_record_path(template, name):
         make("0812 abc", name, "user_01")
 
 
+@pytest.mark.parametrize("template", ["{username}", "{name}{username}", "{username}{name}"])
+def test_a_message_of_empty_fields_gives_a_link_without_text(template):
+    product = Product(name="P", wa_template=template)
+    make = products.wa_link_maker(product)
+    expected = wa_link("6281234567890", products.wa_message(product, name=None, username=""))
+    assert make("6281234567890", None, "") == expected == "https://wa.me/6281234567890"
+    assert make("6281234567890", "Ani", "") == wa_link("6281234567890", products.wa_message(product, name="Ani", username=""))
+
+
 def test_fast_quote_equals_urllib():
     from urllib.parse import quote
 

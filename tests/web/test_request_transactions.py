@@ -4,7 +4,7 @@ A GET that wrote nothing ends with COMMIT (psycopg drops every prepared
 statement of a connection on ROLLBACK, so read-only pages ending that way never
 reuse PostgreSQL plans); anything that wrote without committing is rolled back."""
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.orm import Session
 
 from crm.blueprints._access import public
@@ -46,6 +46,22 @@ def _app_with_routes(app_factory):
         get_session().connection().exec_driver_sql("UPDATE products SET name = 'Text renamed'")
         return "ok"
 
+    @app.route("/_t/text-via-session-without-commit")
+    @public
+    def text_via_session_without_commit():
+        get_session().execute(text("UPDATE products SET name = 'Session text renamed'"))
+        return "ok"
+
+    @app.route("/_t/write-then-savepoint")
+    @public
+    def write_then_savepoint():
+        session = get_session()
+        session.add(Product(name="Before a savepoint"))
+        session.flush()
+        with session.begin_nested():
+            session.execute(select(func.count()).select_from(Product))
+        return "ok"
+
     @app.route("/_t/pending")
     @public
     def pending():
@@ -79,10 +95,12 @@ def test_read_only_get_commits_and_writes_are_rolled_back(app_factory, db):
         assert client.get("/_t/read").get_data(as_text=True) == "1"
         assert seen == ["commit"]
         for path in ("/_t/flush-without-commit", "/_t/update-without-commit", "/_t/core-update-without-commit",
-                     "/_t/text-update-without-commit", "/_t/pending"):
+                     "/_t/text-update-without-commit", "/_t/text-via-session-without-commit", "/_t/write-then-savepoint",
+                     "/_t/pending"):
             seen.clear()
             assert client.get(path).status_code == 200
-            assert seen == [], path  # not committed (closed: rolled back)
+            if path != "/_t/write-then-savepoint":  # its savepoint's release fires after_commit too
+                assert seen == [], path  # not committed (closed: rolled back)
         seen.clear()
         assert client.post("/_t/flush-without-commit").status_code == 200
         assert seen == []

@@ -66,6 +66,16 @@ def test_login_rate_limit_per_email_across_ips(client, db):
     assert r.status_code == 429 and "Too many attempts" in r.get_data(as_text=True)
 
 
+def test_every_configured_login_limit_applies(app_factory, db):
+    app = app_factory(CRM_LOGIN_LIMIT="100 per minute; 3 per hour")
+    client = app.test_client()
+    user = make_user(db, "staff")
+    for _ in range(3):
+        assert client.post("/login", data={"email": user.email, "password": "bad"}).status_code == 422
+    r = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert r.status_code == 429 and 60 < int(r.headers["Retry-After"]) <= 3601
+
+
 def test_successful_logins_do_not_count(client, db):
     user = make_user(db, "staff")
     for _ in range(12):
