@@ -27,6 +27,7 @@ from crm.services.exports import safe_cell
 from crm.services.pagination import Page, paginate
 from crm.services.phones import normalize_phone
 from crm.services.tabular import ALLOWED_EXTENSIONS, open_table, preview, sniff_format
+from crm.services.text_search import LIKE_ESCAPE, contains
 
 Progress = Callable[[int, int], None]
 
@@ -55,7 +56,7 @@ def _norm_header(h: str) -> str:
 
 _SYNONYMS = {
     "username": ["username", "user", "userid", "usernames", "idusername", "useridlogin", "iduser", "login", "akun", "idakun",
-                 "memberid", "idmember", "member", "userlogin", "namaakun", "usernamemember"],
+                 "memberid", "idmember", "member", "userlogin", "namaakun", "usernamemember", "id"],
     "name": ["name", "nama", "namalengkap", "fullname", "customername", "namapelanggan", "namamember", "namacustomer",
              "pelanggan", "customer", "nasabah", "namanasabah"],
     "phone": ["phone", "phonenumber", "nohp", "nomorhp", "hp", "handphone", "whatsapp", "wa", "nowa", "nomorwa", "telepon",
@@ -605,8 +606,9 @@ def list_records(session: Session, *, database_id: int, q: str = "", page: int |
     stmt = select(CustomerRecord).where(CustomerRecord.database_id == database_id).order_by(CustomerRecord.id)
     q = (q or "").strip().lower()
     if q:
-        like = f"%{q.replace('%', '').replace('_', '')}%"
-        stmt = stmt.where((CustomerRecord.username.like(like)) | (func.lower(CustomerRecord.name).like(like)) | (CustomerRecord.phone.like(like)))
+        like = contains(q)
+        stmt = stmt.where(CustomerRecord.username.like(like, escape=LIKE_ESCAPE) | func.lower(CustomerRecord.name).like(like, escape=LIKE_ESCAPE)
+                          | CustomerRecord.phone.like(like, escape=LIKE_ESCAPE))
     return paginate(session, stmt, page, per_page)
 
 

@@ -21,6 +21,7 @@ from crm.services import audit, products
 from crm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from crm.services.notifications import notify
 from crm.services.pagination import Page, clamp_page, paginate
+from crm.services.text_search import LIKE_ESCAPE, contains
 
 MAX_REQUEST = 5000
 HANDOUT_LOCK = 7201  # advisory lock namespace: hand-outs per product
@@ -420,7 +421,7 @@ def _records_stmt(wa: str | None, respond: str | None, search: bool, count: bool
             stmt = stmt.where(column == bindparam(key))
     if search:
         like = bindparam("like")
-        stmt = stmt.where(or_(r.username.like(like), func.lower(r.name).like(like)))
+        stmt = stmt.where(or_(r.username.like(like, escape=LIKE_ESCAPE), func.lower(r.name).like(like, escape=LIKE_ESCAPE)))
     if count:
         return select(func.count()).select_from(stmt.subquery())
     return stmt.order_by(r.id).limit(bindparam("limit")).offset(bindparam("offset"))
@@ -440,7 +441,7 @@ def list_batch_records(session: Session, *, staff: User, batch: Batch, wa: str |
         params["respond"] = respond
     q = (q or "").strip().lower()
     if q:
-        params["like"] = f"%{q.replace('%', '').replace('_', '')}%"
+        params["like"] = contains(q)
     shape = (wa_mode, respond_mode, bool(q))
     # Plain Core reads on the session's connection: no ORM entities involved.
     conn = session.connection()
@@ -547,7 +548,7 @@ def _assignment_stmt(flt: AssignmentFilter, tz: str):
         stmt = stmt.where(CustomerRecord.assigned_at < datetime.combine(flt.date_to + timedelta(days=1), time.min, zone))
     q = (flt.q or "").strip().lower()
     if q:
-        stmt = stmt.where(CustomerRecord.username.like(f"%{q.replace('%', '').replace('_', '')}%"))
+        stmt = stmt.where(CustomerRecord.username.like(contains(q), escape=LIKE_ESCAPE))
     return stmt.order_by(CustomerRecord.assigned_at.desc(), CustomerRecord.id.desc())
 
 

@@ -16,6 +16,7 @@ from crm.models.users import SignedInUser, new_auth_token
 from crm.services import audit
 from crm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from crm.services.pagination import Page, paginate
+from crm.services.text_search import LIKE_ESCAPE, contains
 from crm.db import utcnow
 
 PASSWORD_MIN = 8
@@ -370,8 +371,8 @@ def filter_users(flt: UserFilter):
     stmt = select(User).order_by(func.lower(User.name), User.id)
     q = (flt.q or "").strip().lower()
     if q:
-        like = f"%{q.replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(or_(func.lower(User.name).like(like), User.email.like(like)))
+        like = contains(q)
+        stmt = stmt.where(or_(func.lower(User.name).like(like, escape=LIKE_ESCAPE), User.email.like(like, escape=LIKE_ESCAPE)))
     if flt.role and Role.parse(flt.role):
         stmt = stmt.where(User.role == flt.role)
     if flt.active is not None:

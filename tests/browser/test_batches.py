@@ -88,3 +88,22 @@ def test_a_failed_tap_says_so_and_changes_nothing(live_server, live_db, page):
     page.locator(f"#record-{first.id}-row").locator('button[data-field="wa"][data-value="ada"]').tap()
     expect(page.locator("#flash-area .flash-net")).to_contain_text("koneksi")
     expect(page.locator(f"#record-{first.id}-row").locator('button[data-field="wa"][data-value="ada"]')).to_have_attribute("aria-pressed", "false")
+
+
+def test_next_page_shows_the_top_of_the_list(live_server, live_db, page, console_errors):
+    """Tapping "Next" at the bottom of 50 rows swaps in page 2 and shows its
+    first rows, not the bottom of the new list."""
+    from playwright.sync_api import expect
+
+    staff, batch, _first = staff_with_batch(live_db, "Sakura", size=60)
+    base = live_server
+    sign_in(page, base, staff)
+    page.goto(f"{base}/my/batches/{batch.id}")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    next_link = page.locator("#batch-records a[rel=next]")
+    next_link.tap()
+    page.wait_for_url(f"{base}/my/batches/{batch.id}?page=2")
+    expect(page.locator("#batch-records .pager-info")).to_contain_text("2")
+    first_row = page.locator("#batch-records li.record").first
+    expect(first_row).to_be_in_viewport()
+    assert console_errors == []

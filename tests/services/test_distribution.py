@@ -1,7 +1,7 @@
 """Requests, the atomic hand-out, batches, status toggles and reassignment — no HTTP."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from crm.models import AuditEntry, Batch, CustomerRecord, Notification, RecordRequest, RecordStatusEvent
 from crm.services import distribution as svc
@@ -252,7 +252,10 @@ def test_batch_records_filters_combine_and_paginate(db, world):
     assert ids(wa="ada", respond="none") == all_ids[:3]
     assert ids(wa="bogus") == sorted(all_ids)  # an unknown filter is ignored
     assert ids(q=recs[8].username[-3:].upper(), wa="tidak") == [recs[8].id]
-    assert ids(q="%_") == sorted(all_ids)  # wildcards are not special
+    # % and _ are matched literally, not as wildcards
+    assert ids(q="%") == [] and ids(q="_") == [] and ids(q="-0000_") == []
+    db.execute(update(CustomerRecord).where(CustomerRecord.id == recs[2].id).values(name="Ani 100%_ok"))
+    assert ids(q="%_") == [recs[2].id] and ids(q="0%") == [recs[2].id]
     # pages of 5: totals, clamping past the end, the last page's size
     page2 = svc.list_batch_records(db, staff=staff, batch=batch, page=2, per_page=5)
     assert (page2.total, page2.pages, [r.id for r in page2.items]) == (12, 3, all_ids[5:10])

@@ -94,6 +94,8 @@ def test_xlsx_and_xls(db, ctx):
 def test_mapping_suggestions_and_manual_mapping(db, ctx):
     assert svc.suggest_mapping(["Username", "Nama", "WhatsApp", "Rekening"]) == {"username": "Username", "name": "Nama", "phone": "WhatsApp"}
     assert svc.suggest_mapping(["user id", "customer name", "no. hp"]) == {"username": "user id", "name": "customer name", "phone": "no. hp"}
+    assert svc.suggest_mapping(["Nama", "HP", "Rekening Bank", "ID"]) == {"username": "ID", "name": "Nama", "phone": "HP"}
+    assert svc.suggest_mapping(["Nama", "HP"]) == {"username": None, "name": "Nama", "phone": "HP"}
     for col in ("No Rek", "rekening bank", "Account Number", "Bank Account", "norek", "Rek BCA", "rek_bca", "Nomer Rek",
                 "Acc Number", "Acct Number", "No Bank", "Nomor Bank", "Bank Number", "Akun Bank", "IBAN"):
         assert svc.is_bank_column(col), col

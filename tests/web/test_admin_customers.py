@@ -97,3 +97,29 @@ def test_upload_when_the_queue_is_down_fails_clearly(app_factory, db, tmp_path):
     assert "could not be reached" in page
     database = db.scalars(select(CustomerDatabase)).one()
     assert database.status == "failed" and database.stored_path is None
+
+
+def test_mapping_never_preselects_one_column_for_two_fields(client, db):
+    """No username-like header: the username field asks for a choice (required)
+    instead of defaulting to the first column, which the name field already uses."""
+    import re
+
+    from crm.models import CustomerDatabase
+
+    admin = make_user(db, "admin", locale="en")
+    product = make_product(db, "Map")
+    database = CustomerDatabase(product_id=product.id, name="m", file_name="m.csv", file_format="csv", status="mapping",
+                                headers=["Nama", "HP"], preview=[["Ani", "0812"]], dropped_columns=[],
+                                mapping={"suggested": {"username": None, "name": "Nama", "phone": "HP"}})
+    db.add(database)
+    db.flush()
+    login(client, admin)
+    page = client.get(f"/databases/{database.id}").get_data(as_text=True)
+    username = re.search(r'<select id="map-username"[^>]*>(.*?)</select>', page, re.S)
+    assert username and "required" in page.split('id="map-username"')[1].split(">")[0]
+    assert '<option value="" selected>Choose a column</option>' in username.group(1)
+    assert "selected" not in username.group(1).split("Choose a column")[1]
+    name = re.search(r'<select id="map-name"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert '<option value="Nama" selected>' in name
+    r = client.post(f"/databases/{database.id}/mapping", data={"username": "", "name": "Nama", "phone": "HP"}, follow_redirects=True)
+    assert "Choose the column that holds the username." in r.get_data(as_text=True)
