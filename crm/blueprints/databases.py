@@ -116,6 +116,7 @@ def show(database_id: int):
     ctx = {"db": db, "run": run, "product": session.get(Product, db.product_id), "reasons": svc.REJECT_REASONS, "uploader": uploader}
     if db.status == CustomerDatabase.DONE:
         ctx["quality"] = svc.quality(session, db)
+        ctx["can_revert"] = svc.can_revert(session, db)
         ctx["records"] = svc.list_records(session, database_id=db.id, q=request.args.get("q", "")[:100], page=int_arg("page", 1))
         ctx["q"] = request.args.get("q", "")[:100]
     return render("databases/show.html", block="records" if request.args.get("q") is not None or request.args.get("page") else None, **ctx)

@@ -471,13 +471,18 @@ def run_import(session: Session, database_id: int, *, reject_dir: Path, progress
     return db
 
 
+def can_revert(session: Session, db: CustomerDatabase) -> bool:
+    """A finished import none of whose records has been handed out."""
+    return db.status == CustomerDatabase.DONE and not session.scalar(
+        select(exists().where(CustomerRecord.database_id == db.id, CustomerRecord.ever_assigned.is_(True))))
+
+
 def revert_import(session: Session, *, actor: User, database_id: int) -> int:
     _require_admin(actor)
     db = get_database(session, database_id)
     if db.status != CustomerDatabase.DONE:
         raise Conflict(N_("Only a finished import can be reverted."))
-    handed = session.scalar(select(exists().where(CustomerRecord.database_id == db.id, CustomerRecord.ever_assigned.is_(True))))
-    if handed:
+    if not can_revert(session, db):
         raise Conflict(N_("Records of this import have already been handed out, so it cannot be reverted."))
     deleted = session.execute(
         delete(CustomerRecord).where(CustomerRecord.database_id == db.id, CustomerRecord.ever_assigned.is_(False))

@@ -123,3 +123,21 @@ def test_mapping_never_preselects_one_column_for_two_fields(client, db):
     assert '<option value="Nama" selected>' in name
     r = client.post(f"/databases/{database.id}/mapping", data={"username": "", "name": "Nama", "phone": "HP"}, follow_redirects=True)
     assert "Choose the column that holds the username." in r.get_data(as_text=True)
+
+
+def test_revert_offered_only_while_nothing_was_handed_out(client, db):
+    from crm.models import CustomerDatabase
+
+    admin = make_user(db, "admin", locale="en")
+    staff = make_user(db, "staff")
+    product = make_product(db, "Revertable")
+    database = make_records(db, product, 3)
+    login(client, admin)
+    page = client.get(f"/databases/{database.id}").get_data(as_text=True)
+    assert 'id="database-revert"' in page and "data-confirm=" in page.split('id="database-revert"')[1].split(">")[0]
+    req = distribution.create_request(db, actor=staff, product_id=product.id, quantity=1)
+    distribution.approve_request(db, actor=admin, request_id=req.id)
+    db.flush()
+    page = client.get(f"/databases/{database.id}").get_data(as_text=True)
+    assert 'id="database-revert"' not in page and 'id="database-revert-closed"' in page
+    assert db.get(CustomerDatabase, database.id).status == "done"

@@ -105,3 +105,14 @@
     if (ev.detail && ev.detail.xhr && ev.detail.xhr.status >= 500) warn();
   });
 })();
+
+// Destructive buttons ask first: [data-confirm] holds the question. Runs in
+// the capture phase, so a cancelled click submits nothing (plain or htmx).
+document.addEventListener("click", function (ev) {
+  var btn = ev.target.closest && ev.target.closest("[data-confirm]");
+  if (!btn) return;
+  if (!window.confirm(btn.getAttribute("data-confirm"))) {
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+  }
+}, true);
