@@ -190,7 +190,7 @@ def close_session(exc=None) -> None:
     if session is None:
         return
     try:
-        if (exc is None and session.in_transaction() and not session.info.get("wrote")
+        if (exc is None and session.in_transaction()
                 and not (session.new or session.dirty or session.deleted)
                 and has_request_context() and request.method in ("GET", "HEAD")
                 and not session.connection().info.get("wrote")):
@@ -199,26 +199,9 @@ def close_session(exc=None) -> None:
         session.close()
 
 
-def _wrote(session: Session, *_args) -> None:
-    session.info["wrote"] = True
-
-
-def _orm_write(state) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
-        state.session.info["wrote"] = True
-
-
-def _transaction_over(session: Session, transaction) -> None:
-    if transaction.parent is None:  # the session's own transaction, not a savepoint
-        session.info.pop("wrote", None)
-
-
 def _transaction_begins(session: Session, transaction, connection) -> None:
     if not transaction.nested:
         connection.info.pop("wrote", None)  # the mark of _watch_writes counts from here
 
 
-event.listen(Session, "after_flush", _wrote)
-event.listen(Session, "do_orm_execute", _orm_write)
-event.listen(Session, "after_transaction_end", _transaction_over)
 event.listen(Session, "after_begin", _transaction_begins)

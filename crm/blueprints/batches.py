@@ -85,15 +85,11 @@ def _rows_context(product: svc.ProductRow, batch: svc.BatchRow, rows) -> dict:
     # rows render with autoescape off): customer values escaped here; wa.me
     # links hold no HTML-special character (digits and percent-encoding).
     items = [
-        (r.id, _escape(r.username), _escape(r.name) if r.name else "", make_link(r.phone, r.name, r.username),
+        (r.id, html.escape(r.username), html.escape(r.name) if r.name else "", make_link(r.phone, r.name, r.username),
          f"{prefix}{r.id}/status", toggles[r.wa_status, r.respond_status])
         for r in rows
     ]
     return {"items": items, "ui": ui}
-
-
-def _escape(text: str) -> str:
-    return html.escape(text, quote=True)
 
 
 @functools.lru_cache(maxsize=8)
