@@ -51,7 +51,7 @@ def _copy_or_insert(conn, table: str, columns: list[str], rows) -> None:
 def generate(url: str, seed: int = 7) -> None:
     from crm.db import make_engine
     from crm.models import Base
-    from crm.services.users import hash_password
+    from crm.services.accounts.users import hash_password
 
     rng = random.Random(seed)
     migrate(url)

@@ -110,7 +110,7 @@ def timed_import(engine, path: Path, product_id: int, upload_dir: Path) -> tuple
     after the upload's inspection and mapping; rolled back so every run sees
     the same data. The inspection (header + preview) is timed apart."""
     from crm.models import User
-    from crm.services import databases as svc
+    from crm.services.imports import pipeline as svc
 
     with Session(engine, expire_on_commit=False) as session:
         admin = session.get(User, 1)
@@ -167,7 +167,7 @@ def bench_memory(url: str, files) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code, url, str(files["csv1m"])], cwd=ROOT, capture_output=True, text=True, check=True)
     seconds, imported, rss_kb = out.stdout.split()
-    base = subprocess.run([sys.executable, "-c", "import crm.services.databases, crm.db; from bench.run import peak_rss_kb;"
+    base = subprocess.run([sys.executable, "-c", "import crm.services.imports.pipeline, crm.db; from bench.run import peak_rss_kb;"
                            "print(peak_rss_kb())"], cwd=ROOT, capture_output=True, text=True, check=True)
     mb = int(rss_kb) / 1024
     report(f"peak RSS, import of a 1M-row CSV ({int(imported):,} rows, {float(seconds):.1f}s)", mb, int(base.stdout) / 1024,
@@ -180,18 +180,17 @@ def bench_memory(url: str, files) -> None:
 
 def bench_approval(engine) -> None:
     from crm.models import RecordRequest, User
-    from crm.services import distribution
-
+    from crm.services.distribution import requests as requests_svc
     times = []
     for i in range(5):
         with Session(engine, expire_on_commit=False) as session:
             admin = session.get(User, 1)
             staff = session.get(User, 2 + i)
             session.execute(text("UPDATE record_requests SET status = 'cancelled' WHERE staff_id = :s AND status = 'pending'"), {"s": staff.id})
-            req = distribution.create_request(session, actor=staff, product_id=1, quantity=500)
+            req = requests_svc.create_request(session, actor=staff, product_id=1, quantity=500)
             session.flush()
             t0 = time.perf_counter()
-            distribution.approve_request(session, actor=admin, request_id=req.id)
+            requests_svc.approve_request(session, actor=admin, request_id=req.id)
             session.flush()
             times.append(time.perf_counter() - t0)
             session.rollback()

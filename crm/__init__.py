@@ -15,7 +15,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings.update(config or {})
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
     app.config.update(settings)
-    from crm.sessions import VerifiedCookieSessionInterface
+    from crm.web.sessions import VerifiedCookieSessionInterface
 
     app.session_interface = VerifiedCookieSessionInterface()
 

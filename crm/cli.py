@@ -20,7 +20,7 @@ def init_app(app: Flask) -> None:
     @click.option("--password", required=True)
     def create_user(email, name, role, password):
         """Create a user and print its id."""
-        from crm.services.users import create_user as create
+        from crm.services.accounts.users import create_user as create
 
         with _session() as session:
             try:

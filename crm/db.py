@@ -205,3 +205,8 @@ def _transaction_begins(session: Session, transaction, connection) -> None:
 
 
 event.listen(Session, "after_begin", _transaction_begins)
+
+
+def is_postgresql(session: Session) -> bool:
+    """PostgreSQL (row locks, advisory locks, COPY) rather than SQLite's single writer."""
+    return session.get_bind().dialect.name == "postgresql"

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from crm import db as crm_db  # noqa: E402
 from crm.models import Base, Role, User  # noqa: E402
-from crm.models.users import new_auth_token  # noqa: E402
+from crm.models.accounts import new_auth_token  # noqa: E402
 
 PASSWORD = "password123"
 
@@ -199,7 +199,7 @@ _HASH: dict[str, str] = {}
 
 def _password_hash(password: str) -> str:
     if password not in _HASH:
-        from crm.services.users import hash_password
+        from crm.services.accounts.users import hash_password
 
         _HASH[password] = hash_password(password)
     return _HASH[password]

@@ -1,9 +1,12 @@
+"""One module (or package) per feature: a blueprint and its routes, nothing else."""
+
 from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from crm.blueprints import (admin_users, assignments, audit, auth, batches, databases, jobs, main, notifications, products,
-                                requests, sidebar)
+    from crm.blueprints import audit, databases, jobs, main, notifications, products, sidebar
+    from crm.blueprints.accounts import auth, users
+    from crm.blueprints.distribution import assignments, batches, requests
 
-    for module in (auth, main, admin_users, audit, sidebar, jobs, products, databases, requests, batches, assignments, notifications):
+    for module in (auth, main, users, audit, sidebar, jobs, products, databases, requests, batches, assignments, notifications):
         app.register_blueprint(module.bp)

@@ -5,17 +5,17 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, make_response, request, send_file, url_for
 from flask_babel import gettext
 
-from crm.blueprints._access import requires
-from crm.blueprints._helpers import actor, apply_action, attach_error, flash_error, int_arg
-from crm.blueprints._htmx import is_htmx, redirect_after_post, render
+from crm.web.access import requires
+from crm.web.views import actor, apply_action, attach_error, flash_error, int_arg
+from crm.web.htmx import is_htmx, redirect_after_post, render
 from crm.db import get_session
-from crm.forms.customers import UploadForm
+from crm.forms.databases import UploadForm
 from crm.jobs import enqueue_run, live_progress
 from crm.jobs.imports import import_database, inspect_database
 from crm.i18n import N_
 from crm.models import CustomerDatabase, JobRun, Product, Role, User
-from crm.services import databases as svc
-from crm.services import jobruns, products
+from crm.services.imports import pipeline as svc
+from crm.services import jobs, products
 from crm.services.errors import DomainError, NotFound, ValidationFailed
 
 bp = Blueprint("databases", __name__, url_prefix="/databases")
@@ -58,7 +58,7 @@ def index():
             max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
             name=form.name.data or "",
         )
-        run = jobruns.create(session, actor=actor(), kind="inspect_database", params={"database_id": db.id})
+        run = jobs.create(session, actor=actor(), kind="inspect_database", params={"database_id": db.id})
         db.job_run_id = run.id
         session.commit()
     except DomainError as e:
@@ -82,7 +82,7 @@ def _enqueue(func, run_id: int, database_id: int) -> None:
         svc.mark_failed(session, database_id, error)
         run = session.get(JobRun, run_id)
         if run is not None:
-            jobruns.mark_failed(run, error.message)
+            jobs.mark_failed(run, error.message)
         session.commit()
 
 
@@ -134,7 +134,7 @@ def mapping(database_id: int):
     )
     try:
         svc.confirm_mapping(session, actor=actor(), database_id=db.id, mapping=choice)
-        run = jobruns.create(session, actor=actor(), kind="import_database", params={"database_id": db.id})
+        run = jobs.create(session, actor=actor(), kind="import_database", params={"database_id": db.id})
         db.job_run_id = run.id
         session.commit()
     except DomainError as e:

@@ -4,11 +4,11 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, send_file
 
-from crm.blueprints._access import login_required
-from crm.blueprints._helpers import actor
-from crm.blueprints._htmx import render
+from crm.web.access import login_required
+from crm.web.views import actor
+from crm.web.htmx import render
 from crm.db import get_session
-from crm.services import jobruns
+from crm.services import jobs
 from crm.services.errors import NotFound
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
@@ -19,7 +19,7 @@ STOP_POLLING = 286
 
 def _own(run_id: int):
     try:
-        return jobruns.get_own(get_session(), actor=actor(), run_id=run_id)
+        return jobs.get_own(get_session(), actor=actor(), run_id=run_id)
     except NotFound:
         abort(404)
 
@@ -28,7 +28,7 @@ def _own(run_id: int):
 @login_required
 def show(run_id: int):
     run = _own(run_id)
-    from crm.blueprints._htmx import is_htmx
+    from crm.web.htmx import is_htmx
     from crm.jobs import live_progress
 
     if live_progress(run, current_app.config["REDIS_URL"]):

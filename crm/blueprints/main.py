@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from crm.blueprints._access import login_required, public
-from crm.blueprints._helpers import actor
+from crm.web.access import login_required, public
+from crm.web.views import actor
 from crm.db import get_session
 from crm.services import health
 

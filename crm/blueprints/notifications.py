@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from flask import Blueprint, url_for
 
-from crm.blueprints._access import login_required
-from crm.blueprints._helpers import actor, int_arg
-from crm.blueprints._htmx import redirect_after_post, render
+from crm.web.access import login_required
+from crm.web.views import actor, int_arg
+from crm.web.htmx import redirect_after_post, render
 from crm.db import get_session
 from crm.services import notifications as svc
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext
 
-from crm.blueprints._access import requires
-from crm.blueprints._helpers import actor, apply_action, attach_error
-from crm.blueprints._htmx import redirect_after_post, render
+from crm.web.access import requires
+from crm.web.views import actor, apply_action, attach_error
+from crm.web.htmx import redirect_after_post, render
 from crm.db import get_session
-from crm.forms.customers import ProductForm
+from crm.forms.products import ProductForm
 from crm.models import Role
 from crm.models.products import DEFAULT_WA_TEMPLATE
 from crm.services import products as svc

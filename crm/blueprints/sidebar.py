@@ -3,9 +3,9 @@ from __future__ import annotations
 from flask import Blueprint, request, url_for
 from flask_babel import gettext
 
-from crm.blueprints._access import requires
-from crm.blueprints._helpers import actor, apply_action
-from crm.blueprints._htmx import redirect_after_post, render
+from crm.web.access import requires
+from crm.web.views import actor, apply_action
+from crm.web.htmx import redirect_after_post, render
 from crm.db import get_session
 from crm.forms.sidebar import FolderForm
 from crm.models import Role
@@ -18,7 +18,7 @@ def _page(form=None, status=200):
     tree = svc.config_tree(get_session())
     folders = [n for n in tree if n.kind == "folder"]
     return render(
-        "admin/sidebar.html", block="editor", tree=tree, folders=folders, form=form or FolderForm(), roles=list(Role), status=status
+        "sidebar/index.html", block="editor", tree=tree, folders=folders, form=form or FolderForm(), roles=list(Role), status=status
     )
 
 

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from crm.forms.auth import REQUIRED
+from crm.forms import REQUIRED
 from crm.services.sidebar import FOLDER_LABEL_MAX
 
 

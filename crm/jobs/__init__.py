@@ -13,7 +13,7 @@ from rq import Queue, get_current_job
 from crm.db import session_scope
 from crm.i18n import N_
 from crm.redis_conn import get_redis
-from crm.services import jobruns
+from crm.services import jobs
 from crm.services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def live_progress(run, redis_url: str) -> bool:
     if "done" in meta:
         run.progress_done, run.progress_total = int(meta["done"]), int(meta.get("total") or 0)
     if job.is_failed and not run.finished:
-        jobruns.mark_failed(run, N_("The background job stopped unexpectedly. Please try again."))
+        jobs.mark_failed(run, N_("The background job stopped unexpectedly. Please try again."))
         return True
     return False
 
@@ -67,7 +67,7 @@ def run_tracked(run_id: int, work: Callable, on_failure: Callable | None = None)
         run = session.get(JobRun, run_id)
         if run is None or run.finished:
             return
-        jobruns.mark_running(run)
+        jobs.mark_running(run)
         session.commit()
         rq_job = get_current_job()
 
@@ -81,18 +81,18 @@ def run_tracked(run_id: int, work: Callable, on_failure: Callable | None = None)
 
         try:
             work(session, run, progress)
-            jobruns.mark_done(run, run.message, **(run.message_params or {}))
+            jobs.mark_done(run, run.message, **(run.message_params or {}))
         except DomainError as exc:
             session.rollback()
             run = session.get(JobRun, run_id)
-            jobruns.mark_failed(run, exc.message, **exc.params)
+            jobs.mark_failed(run, exc.message, **exc.params)
             if on_failure:
                 on_failure(session, run, exc)
         except Exception as exc:
             log.exception("job run %s failed", run_id)
             session.rollback()
             run = session.get(JobRun, run_id)
-            jobruns.mark_failed(run, N_("An unexpected error happened. It has been logged; please try again."))
+            jobs.mark_failed(run, N_("An unexpected error happened. It has been logged; please try again."))
             if on_failure:
                 on_failure(session, run, exc)
             session.commit()

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from crm.db import session_scope
-from crm.services import databases, exports
+from crm.services import exports
+from crm.services.imports import pipeline
 
 
 def purge_exports() -> int:
@@ -11,4 +12,4 @@ def purge_exports() -> int:
 
 def purge_abandoned_uploads() -> int:
     with session_scope() as session:
-        return databases.purge_abandoned_uploads(session)
+        return pipeline.purge_abandoned_uploads(session)

@@ -9,14 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.i18n import N_
-from crm.models import AuditEntry, User
+from crm.models import AuditEntry
+from crm.services.actor import Actor
 from crm.services.pagination import Page, paginate
 
 
 def record(
     session: Session,
     *,
-    actor: User | None,
+    actor: Actor | None,
     action: str,
     target: Any = None,
     target_type: str = "",

@@ -8,8 +8,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from crm.models import CustomerDatabase, CustomerRecord, Product, User
-from crm.services import distribution
-from crm.services.users import create_user
+from crm.services.distribution import requests as requests_svc
+from crm.services.accounts.users import create_user
 
 DEMO_PASSWORD = "demo12345"
 
@@ -73,9 +73,9 @@ def _seed_customers(session: Session) -> None:
         ])
         for email, n in (("staff01@demo.test", 40), ("staff02@demo.test", 25)):
             staff = session.scalar(select(User).where(User.email == email))
-            req = distribution.create_request(session, actor=staff, product_id=product.id, quantity=n, note="demo")
-            distribution.approve_request(session, actor=admin, request_id=req.id)
+            req = requests_svc.create_request(session, actor=staff, product_id=product.id, quantity=n, note="demo")
+            requests_svc.approve_request(session, actor=admin, request_id=req.id)
         # one request waiting in the admins' queue
         staff = session.scalar(select(User).where(User.email == "staff03@demo.test"))
-        distribution.create_request(session, actor=staff, product_id=product.id, quantity=30, note="Untuk besok pagi ya")
+        requests_svc.create_request(session, actor=staff, product_id=product.id, quantity=30, note="Untuk besok pagi ya")
     session.flush()

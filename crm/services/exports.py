@@ -18,7 +18,7 @@ from crm.db import utcnow
 from crm.i18n import N_, translator
 from crm.models import JobRun, User
 from crm.services.errors import ValidationFailed
-from crm.services.users import UserFilter, filter_users
+from crm.services.accounts.users import UserFilter, filter_users
 
 FORMATS = ("csv", "xlsx")
 # OWASP CSV injection: cells starting with these are formulas to a spreadsheet.

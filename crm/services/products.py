@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.i18n import N_
-from crm.models import Product, Role, User
+from crm.models import Product, Role
+from crm.services.actor import Actor, require_role
 from crm.services import audit
-from crm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from crm.services.errors import Conflict, NotFound, ValidationFailed
 from crm.services.phones import wa_link
 
 NAME_MAX = 80
@@ -23,10 +24,7 @@ audit.register_action("product.update", N_("Product changed"))
 audit.register_action("product.archive", N_("Product archived"))
 audit.register_action("product.unarchive", N_("Product restored"))
 
-
-def _require_admin(actor: User) -> None:
-    if not actor.has_role(Role.ADMIN):
-        raise PermissionDenied(N_("Only admins can manage products."))
+_ADMINS_ONLY = N_("Only admins can manage products.")
 
 
 def _name(session: Session, name: str, exclude_id: int | None = None) -> str:
@@ -72,8 +70,8 @@ def get_product(session: Session, product_id: int | None, *, active: bool = Fals
     return product
 
 
-def create_product(session: Session, *, actor: User, name: str, wa_template: str | None = None) -> Product:
-    _require_admin(actor)
+def create_product(session: Session, *, actor: Actor, name: str, wa_template: str | None = None) -> Product:
+    require_role(actor, Role.ADMIN, _ADMINS_ONLY)
     product = Product(name=_name(session, name))
     if wa_template:
         product.wa_template = _template(wa_template)
@@ -83,8 +81,8 @@ def create_product(session: Session, *, actor: User, name: str, wa_template: str
     return product
 
 
-def update_product(session: Session, *, actor: User, product_id: int, name: str, wa_template: str) -> Product:
-    _require_admin(actor)
+def update_product(session: Session, *, actor: Actor, product_id: int, name: str, wa_template: str) -> Product:
+    require_role(actor, Role.ADMIN, _ADMINS_ONLY)
     product = get_product(session, product_id)
     before = {"name": product.name, "wa_template": product.wa_template}
     product.name = _name(session, name, exclude_id=product.id)
@@ -98,8 +96,8 @@ def update_product(session: Session, *, actor: User, product_id: int, name: str,
     return product
 
 
-def set_archived(session: Session, *, actor: User, product_id: int, archived: bool) -> Product:
-    _require_admin(actor)
+def set_archived(session: Session, *, actor: Actor, product_id: int, archived: bool) -> Product:
+    require_role(actor, Role.ADMIN, _ADMINS_ONLY)
     product = get_product(session, product_id)
     if product.archived != archived:
         product.archived = archived

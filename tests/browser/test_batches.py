@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from crm.services import distribution
+from crm.services.distribution import batches as batches_svc
+
+from crm.services.distribution import requests as requests_svc
 from tests.browser.conftest import CHROMIUM
 from tests.conftest import PASSWORD, make_product, make_records, make_user
 
@@ -18,9 +20,9 @@ def staff_with_batch(db, product_name: str, *, size: int, template: str | None =
     make_records(db, product, size * 2, prefix=product_name.lower()[:3])
     staff = make_user(db, "staff")
     admin = make_user(db, "admin")
-    req = distribution.create_request(db, actor=staff, product_id=product.id, quantity=size)
-    batch = distribution.approve_request(db, actor=admin, request_id=req.id)
-    first = distribution.list_batch_records(db, staff=staff, batch=batch).items[0]
+    req = requests_svc.create_request(db, actor=staff, product_id=product.id, quantity=size)
+    batch = requests_svc.approve_request(db, actor=admin, request_id=req.id)
+    first = batches_svc.list_batch_records(db, staff=staff, batch=batch).items[0]
     db.commit()
     return staff, batch, first
 

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from crm.jobs.exports import export_users
 from crm.models import JobRun
-from crm.services import jobruns
+from crm.services import jobs
 from tests.conftest import login, make_user
 
 EVIL = '=HYPERLINK("http://x")'
@@ -30,7 +30,7 @@ def test_export_job_direct_writes_inert_cells(db):
     admin = make_user(db, "admin")
     make_user(db, "staff", name=EVIL)
     for fmt in ("csv", "xlsx"):
-        run = jobruns.create(db, actor=admin, kind="export_users", params={"format": fmt})
+        run = jobs.create(db, actor=admin, kind="export_users", params={"format": fmt})
         db.flush()
         export_users(run.id)
         db.refresh(run)
@@ -88,8 +88,8 @@ def test_export_through_real_worker_with_progress_and_download(live_app, live_db
 
 def test_failed_job_is_recorded_and_worker_survives(live_db, redis_url, database_url):
     admin = make_user(live_db, "admin")
-    bad = jobruns.create(live_db, actor=admin, kind="export_users", params={"format": "pdf"})
-    good = jobruns.create(live_db, actor=admin, kind="export_users", params={"format": "csv"})
+    bad = jobs.create(live_db, actor=admin, kind="export_users", params={"format": "pdf"})
+    good = jobs.create(live_db, actor=admin, kind="export_users", params={"format": "csv"})
     live_db.commit()
     from crm.jobs import enqueue_run
 

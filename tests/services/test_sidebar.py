@@ -2,7 +2,7 @@ import pytest
 from sqlalchemy import select
 
 from crm.models import AuditEntry, Role
-from crm.navigation import PAGES
+from crm.services.sidebar.pages import PAGES
 from crm.services import sidebar as svc
 from crm.services.errors import PermissionDenied, ValidationFailed
 from tests.conftest import make_user
@@ -55,7 +55,7 @@ def test_folders_move_reorder_hide(db):
 
 
 def test_new_pages_appear_at_the_end(db, monkeypatch):
-    from crm.navigation import PAGES_BY_KEY, PageDef
+    from crm.services.sidebar.pages import PAGES_BY_KEY, PageDef
 
     admin = make_user(db, "admin")
     folder = svc.create_folder(db, actor=admin, label="F")

@@ -7,7 +7,7 @@ reuse PostgreSQL plans); anything that wrote without committing is rolled back."
 from sqlalchemy import event, func, select, text, update
 from sqlalchemy.orm import Session
 
-from crm.blueprints._access import public
+from crm.web.access import public
 from crm.db import get_session
 from crm.models import Product
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from crm.blueprints._access import PUBLIC, access_of
+from crm.web.access import PUBLIC, access_of
 from crm.models import Role
-from crm.services import jobruns
+from crm.services import jobs
 from tests.conftest import login, make_user
 
 ROLES = [None, Role.STAFF, Role.ADMIN, Role.MASTER_ADMIN]
@@ -51,17 +51,18 @@ def test_role_matrix(app, db, role):
     from crm.services.sidebar import create_folder
 
     folder = create_folder(db, actor=folder_owner, label="F")
-    run = jobruns.create(db, actor=me or target, kind="export_users", params={"format": "csv"})
-    from crm.services import distribution
+    run = jobs.create(db, actor=me or target, kind="export_users", params={"format": "csv"})
+    from crm.services.distribution import batches as batches_svc
+    from crm.services.distribution import requests as requests_svc
     from tests.conftest import make_product, make_records
 
     product = make_product(db)
     database = make_records(db, product, 5)
     owner = me if role is Role.STAFF else target
-    req = distribution.create_request(db, actor=owner, product_id=product.id, quantity=2)
-    batch = distribution.approve_request(db, actor=folder_owner, request_id=req.id)
-    record = distribution.list_batch_records(db, staff=owner, batch=batch).items[0]
-    pending = distribution.create_request(db, actor=target if owner is not target else make_user(db, "staff"), product_id=product.id, quantity=1)
+    req = requests_svc.create_request(db, actor=owner, product_id=product.id, quantity=2)
+    batch = requests_svc.approve_request(db, actor=folder_owner, request_id=req.id)
+    record = batches_svc.list_batch_records(db, staff=owner, batch=batch).items[0]
+    pending = requests_svc.create_request(db, actor=target if owner is not target else make_user(db, "staff"), product_id=product.id, quantity=1)
     ctx = {"user_id": target.id, "run_id": run.id, "folder_id": folder.id, "page_key": "home", "product_id": product.id,
            "database_id": database.id, "request_id": pending.id, "batch_id": batch.id, "record_id": record.id}
     client = app.test_client()

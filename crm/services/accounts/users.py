@@ -1,0 +1,382 @@
+"""Users and the role hierarchy. Every change is audited."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from crm.i18n import LOCALES, N_
+from crm.models import AuditEntry, Batch, CustomerDatabase, CustomerRecord, JobRun, RecordRequest, RecordStatusEvent, Role, User
+from crm.models.accounts import SignedInUser, new_auth_token
+from crm.services.actor import Actor, require_role
+from crm.services import audit
+from crm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from crm.services.pagination import Page, paginate
+from crm.services.text_search import LIKE_ESCAPE, contains
+from crm.db import utcnow
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+NAME_MAX = 120
+EMAIL_MAX = 254
+
+# A hash to compare against when the email is unknown, so timing does not
+# reveal which emails exist.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+_ADMINS_ONLY = N_("Only admins can manage users.")
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)  # scrypt (werkzeug default)
+
+
+def default_locale(role: Role) -> str:
+    return "id" if role is Role.STAFF else "en"
+
+
+def _check_password_rules(password: str) -> None:
+    if len(password) < PASSWORD_MIN:
+        raise ValidationFailed(N_("The password needs at least %(n)s characters."), field="password", n=PASSWORD_MIN)
+    if len(password) > PASSWORD_MAX:
+        raise ValidationFailed(N_("The password can have at most %(n)s characters."), field="password", n=PASSWORD_MAX)
+
+
+def _check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(N_("Please enter a name."), field="name")
+    if len(name) > NAME_MAX:
+        raise ValidationFailed(N_("The name can have at most %(n)s characters."), field="name", n=NAME_MAX)
+    return name
+
+
+def _check_email(session: Session, email: str, *, exclude_id: int | None = None) -> str:
+    email = normalize_email(email)
+    if not email or "@" not in email or len(email) > EMAIL_MAX:
+        raise ValidationFailed(N_("Please enter a valid email address."), field="email")
+    stmt = select(User.id).where(User.email == email)
+    if exclude_id is not None:
+        stmt = stmt.where(User.id != exclude_id)
+    if session.scalar(stmt) is not None:
+        raise Conflict(N_("The email %(email)s is already used by another user."), field="email", email=email)
+    return email
+
+
+def _parse_role(value: str | Role) -> Role:
+    role = value if isinstance(value, Role) else Role.parse(value)
+    if role is None:
+        raise ValidationFailed(N_("Unknown role."), field="role")
+    return role
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(N_("User not found."))
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this email and password, or None."""
+    user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or ""):
+        return None
+    if not user.active:
+        return None
+    user.last_login_at = utcnow()
+    session.flush()
+    return user
+
+
+@functools.cache
+def _load_by_token_stmt():
+    from crm.models import Notification
+
+    unread = (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+        .correlate(User)
+        .scalar_subquery()
+    )
+    columns = [User.__table__.c[name] for name in SignedInUser.COLUMNS]
+    return select(*columns, unread).where(User.auth_token == bindparam("token"))
+
+
+def load_by_token(session: Session, token: str) -> SignedInUser | None:
+    """The active user of a session token, with the unread notices counted in
+    the same query (the header badge costs no extra round trip). Runs on every
+    request: the statement is built once and read as a plain row."""
+    if not token:
+        return None
+    row = session.connection().execute(_load_by_token_stmt(), {"token": token}).first()
+    if row is None or not row.active:
+        return None
+    return SignedInUser(row, int(row[-1] or 0))
+
+
+def own_user(session: Session, user: Actor) -> User:
+    """The User row of the signed-in user, for changes to it."""
+    if isinstance(user, User):
+        return user
+    found = session.get(User, user.id)
+    if found is None:
+        raise NotFound(N_("User not found."))
+    return found
+
+
+# --- the hierarchy ----------------------------------------------------------
+
+
+def _require_can_touch(actor: Actor, target: User) -> None:
+    require_role(actor, Role.ADMIN, _ADMINS_ONLY)
+    if target.role_enum is Role.MASTER_ADMIN and actor.role_enum is not Role.MASTER_ADMIN:
+        raise PermissionDenied(N_("Only a master admin can change a master admin."))
+
+
+def _require_can_grant(actor: Actor, role: Role) -> None:
+    if not actor.role_enum.at_least(role):
+        raise PermissionDenied(N_("You cannot give a role above your own."))
+
+
+def _active_master_count(session: Session) -> int:
+    return session.scalar(
+        select(func.count()).select_from(User).where(User.role == Role.MASTER_ADMIN.value, User.active.is_(True))
+    ) or 0
+
+
+def _is_last_active_master(session: Session, user: User) -> bool:
+    return user.role_enum is Role.MASTER_ADMIN and user.active and _active_master_count(session) <= 1
+
+
+def can_manage(actor: Actor, target: User) -> bool:
+    return actor.has_role(Role.ADMIN) and (
+        target.role_enum is not Role.MASTER_ADMIN or actor.role_enum is Role.MASTER_ADMIN
+    )
+
+
+def grantable_roles(actor: Actor) -> list[Role]:
+    return [r for r in Role if actor.role_enum.at_least(r)]
+
+
+def _snapshot(user: User) -> dict:
+    return {"email": user.email, "name": user.name, "role": user.role, "active": user.active, "locale": user.locale}
+
+
+# --- commands -----------------------------------------------------------------
+
+
+def create_user(
+    session: Session,
+    *,
+    actor: Actor | None,
+    email: str,
+    name: str,
+    password: str,
+    role: str | Role,
+    active: bool = True,
+    locale: str | None = None,
+) -> User:
+    """Create a user. `actor=None` is the CLI / system (no hierarchy check)."""
+    role = _parse_role(role)
+    if actor is not None:
+        require_role(actor, Role.ADMIN, _ADMINS_ONLY)
+        _require_can_grant(actor, role)
+    name = _check_name(name)
+    email = _check_email(session, email)
+    _check_password_rules(password)
+    if locale not in LOCALES:
+        locale = default_locale(role)
+    user = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        role=role.value,
+        active=active,
+        locale=locale,
+        auth_token=new_auth_token(),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, actor=actor, action="user.create", target=user, after=_snapshot(user))
+    return user
+
+
+@dataclass
+class UserChanges:
+    email: str
+    name: str
+    role: str
+    active: bool
+    password: str = ""  # empty: unchanged
+    locale: str | None = None
+
+
+def update_user(session: Session, *, actor: Actor, user: User, changes: UserChanges) -> User:
+    _require_can_touch(actor, user)
+    role = _parse_role(changes.role)
+    if role is not user.role_enum:
+        _require_can_grant(actor, role)
+        if _is_last_active_master(session, user):
+            raise Conflict(N_("This is the last active master admin: the role cannot be lowered."), field="role")
+    if not changes.active and user.active:
+        _check_can_deactivate(session, actor, user)
+    name = _check_name(changes.name)
+    email = _check_email(session, changes.email, exclude_id=user.id)
+    if changes.password:
+        _check_password_rules(changes.password)
+    before = _snapshot(user)
+    user.email, user.name, user.role, user.active = email, name, role.value, bool(changes.active)
+    if changes.locale in LOCALES:
+        user.locale = changes.locale
+    after = _snapshot(user)
+    if changes.password:
+        user.password_hash = hash_password(changes.password)
+        user.auth_token = new_auth_token()
+        before["password"], after["password"] = "…", "changed"
+    if not user.active:
+        user.auth_token = new_auth_token()
+        _cancel_open_requests(session, user)
+    diff_before = {k: v for k, v in before.items() if after.get(k) != v}
+    diff_after = {k: after[k] for k in diff_before}
+    if not diff_after:
+        return user
+    action = "user.role_change" if "role" in diff_after else "user.update"
+    session.flush()
+    audit.record(session, actor=actor, action=action, target=user, before=diff_before, after=diff_after)
+    return user
+
+
+def _check_can_deactivate(session: Session, actor: Actor, user: User) -> None:
+    if actor.id == user.id:
+        raise Conflict(N_("You cannot deactivate your own account."))
+    if _is_last_active_master(session, user):
+        raise Conflict(N_("This is the last active master admin: it cannot be deactivated."))
+
+
+def _cancel_open_requests(session: Session, user: User) -> None:
+    from sqlalchemy import update
+
+    session.execute(
+        update(RecordRequest)
+        .where(RecordRequest.staff_id == user.id, RecordRequest.status == RecordRequest.PENDING)
+        .values(status=RecordRequest.CANCELLED, decided_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def set_active(session: Session, *, actor: Actor, user: User, active: bool) -> User:
+    _require_can_touch(actor, user)
+    if active == user.active:
+        return user
+    if not active:
+        _check_can_deactivate(session, actor, user)
+        user.auth_token = new_auth_token()  # logs them out everywhere
+        _cancel_open_requests(session, user)
+    user.active = active
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="user.activate" if active else "user.deactivate",
+        target=user,
+        before={"active": not active},
+        after={"active": active},
+    )
+    return user
+
+
+# Later features register what counts as a user's history (records held,
+# deposits logged, …): (label msgid, function(session, user_id) -> bool).
+HISTORY_CHECKS: list[tuple[str, Callable[[Session, int], bool]]] = [
+    (N_("actions in the audit log"), lambda s, uid: s.scalar(select(AuditEntry.id).where(AuditEntry.actor_id == uid).limit(1)) is not None),
+    (N_("background jobs"), lambda s, uid: s.scalar(select(JobRun.id).where(JobRun.created_by_id == uid).limit(1)) is not None),
+    (N_("customer records"), lambda s, uid: s.scalar(select(CustomerRecord.id).where(CustomerRecord.assigned_to_id == uid).limit(1)) is not None),
+    (N_("batches"), lambda s, uid: s.scalar(select(Batch.id).where(Batch.staff_id == uid).limit(1)) is not None),
+    (N_("record requests"), lambda s, uid: s.scalar(select(RecordRequest.id).where(RecordRequest.staff_id == uid).limit(1)) is not None),
+    (N_("status changes"), lambda s, uid: s.scalar(select(RecordStatusEvent.id).where(RecordStatusEvent.user_id == uid).limit(1)) is not None),
+    (N_("uploads"), lambda s, uid: s.scalar(select(CustomerDatabase.id).where(CustomerDatabase.uploaded_by_id == uid).limit(1)) is not None),
+]
+
+
+def history_of(session: Session, user: User) -> list[str]:
+    return [label for label, check in HISTORY_CHECKS if check(session, user.id)]
+
+
+def delete_user(session: Session, *, actor: Actor, user: User) -> None:
+    _require_can_touch(actor, user)
+    if actor.id == user.id:
+        raise Conflict(N_("You cannot delete your own account."))
+    if _is_last_active_master(session, user):
+        raise Conflict(N_("This is the last active master admin: it cannot be deleted."))
+    history = history_of(session, user)
+    if history:
+        raise Conflict(
+            N_("%(name)s still has records or history, so the account cannot be deleted. Deactivate it instead."),
+            name=user.name,
+        )
+    snapshot = _snapshot(user)
+    audit.record(session, actor=actor, action="user.delete", target=user, before=snapshot)
+    session.delete(user)
+    session.flush()
+
+
+def change_own_password(session: Session, *, user: Actor, current: str, new: str) -> User:
+    user = own_user(session, user)
+    if not check_password_hash(user.password_hash, current or ""):
+        raise ValidationFailed(N_("The current password is not correct."), field="current_password")
+    _check_password_rules(new)
+    user.password_hash = hash_password(new)
+    user.auth_token = new_auth_token()
+    session.flush()
+    audit.record(session, actor=user, action="user.password_change", target=user)
+    return user
+
+
+def update_preferences(session: Session, *, user: Actor, name: str, locale: str) -> User:
+    user = own_user(session, user)
+    if locale not in LOCALES:
+        raise ValidationFailed(N_("Unknown language."), field="locale")
+    user.name = _check_name(name)
+    user.locale = locale
+    session.flush()
+    return user
+
+
+# --- queries ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    q: str = ""
+    role: str | None = None
+    active: bool | None = None
+
+
+def filter_users(flt: UserFilter):
+    stmt = select(User).order_by(func.lower(User.name), User.id)
+    q = (flt.q or "").strip().lower()
+    if q:
+        like = contains(q)
+        stmt = stmt.where(or_(func.lower(User.name).like(like, escape=LIKE_ESCAPE), User.email.like(like, escape=LIKE_ESCAPE)))
+    if flt.role and Role.parse(flt.role):
+        stmt = stmt.where(User.role == flt.role)
+    if flt.active is not None:
+        stmt = stmt.where(User.active.is_(flt.active))
+    return stmt
+
+
+def list_users(session: Session, flt: UserFilter, *, page: int | None, per_page: int = 25) -> Page[User]:
+    return paginate(session, filter_users(flt), page, per_page)
