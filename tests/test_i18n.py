@@ -69,7 +69,7 @@ def test_templates_have_no_untranslated_text_nodes():
 
 
 def test_template_gettext_matches_jinja_newstyle(app):
-    """Templates use a per-request `_`; it must behave as Jinja's newstyle gettext."""
+    """Templates' `_` must behave as Jinja's newstyle gettext."""
     from flask import render_template_string
 
     with app.test_request_context("/", headers={"Accept-Language": "en"}):

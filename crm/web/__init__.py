@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-from babel import Locale
-from flask import Flask, make_response, request
+from flask import Flask, make_response
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from crm.web.extensions import babel, csrf, login_manager
-from crm.i18n import LOCALES
-
-
-_LOCALES = {code: Locale.parse(code) for code in LOCALES}
-
-
-def _select_locale() -> Locale:
-    """The user's language, else the cookie's, else the browser's, else Indonesian.
-    Parsed Locale objects are reused (Flask-Babel would parse one per request)."""
-    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
-        return _LOCALES[current_user.locale]
-    cookie = request.cookies.get("lang")
-    if cookie in LOCALES:
-        return _LOCALES[cookie]
-    return _LOCALES[request.accept_languages.best_match(LOCALES) or "id"]
-
-
-def _select_timezone() -> str:
-    from flask import current_app
-
-    return current_app.config["CRM_TIMEZONE"]
+from crm.web.i18n import select_locale, select_timezone
 
 
 def init_app(app: Flask) -> None:
@@ -42,7 +21,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
     login_manager.login_view = "auth.login"
-    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     from crm.web import throttle
 
     throttle.init_app(app)

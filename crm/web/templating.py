@@ -5,14 +5,14 @@ from __future__ import annotations
 import functools
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, g, has_request_context, render_template, request, session, url_for
-from flask_babel import format_datetime, get_locale, get_timezone, get_translations, gettext
+from flask import Flask, current_app, g, render_template, request, session, url_for
+from flask_babel import format_datetime, get_locale, get_timezone, gettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from jinja2 import pass_context
 from markupsafe import Markup
 
 from crm.i18n import LOCALE_NAMES
+from crm.web.i18n import msg, template_gettext, template_ngettext
 
 
 def rupiah(amount) -> str:
@@ -22,59 +22,6 @@ def rupiah(amount) -> str:
     value = int(round(float(amount)))
     sign = "-" if value < 0 else ""
     return f"{sign}Rp {abs(value):,}".replace(",", ".")
-
-
-def request_translations():
-    """The catalog of the current locale, remembered on the request.
-
-    Flask-Babel resolves context, domain and locale on every call; templates
-    call `_()` dozens of times a page. The remembered catalog is checked
-    against the locale object in use, so `force_locale` still switches it."""
-    ctx = g.get("_flask_babel")
-    locale = getattr(ctx, "babel_locale", None)
-    cached = getattr(ctx, "crm_translations", None)
-    if cached is not None and cached[0] is locale:
-        return cached[1]
-    translations = get_translations()
-    ctx = g.get("_flask_babel")
-    if ctx is not None:
-        ctx.crm_translations = (get_locale(), translations)
-    return translations
-
-
-_BOUND: dict[int, tuple[object, object]] = {}
-_PLAIN_MAX = 5000
-
-
-def _bound_gettext(translations):
-    """`_()` for page templates, bound to this request's catalog (given to them
-    by the context processor; macros imported without context use _gettext).
-    Same semantics as _gettext. One per catalog: a call without parameters
-    (most of a page's labels) is looked up, translated and formatted once."""
-    bound = _BOUND.get(id(translations))
-    if bound is not None and bound[0] is translations:
-        return bound[1]
-    ugettext = translations.ugettext
-    plain: dict[tuple[str, bool], str] = {}
-
-    @pass_context
-    def _(context, message: str, **params) -> str:
-        autoescape = context.eval_ctx.autoescape
-        if not params:
-            key = (message, autoescape)
-            text = plain.get(key)
-            if text is None:
-                if len(plain) >= _PLAIN_MAX:
-                    plain.clear()
-                text = plain[key] = (Markup(ugettext(message)) if autoescape else ugettext(message)) % {}
-            return text
-        text = ugettext(message)
-        if autoescape:
-            text = Markup(text)
-        return text % params
-
-    _BOUND[id(translations)] = (translations, _)
-    return _
 
 
 def csrf_token() -> str:
@@ -101,54 +48,15 @@ def csrf_token() -> str:
     return token
 
 
-@pass_context
-def _gettext(context, message: str, **params) -> str:
-    """Templates' `_()`/`gettext()`: Jinja's newstyle semantics (markup under
-    autoescape, always %-formatted, so "%%" is a percent sign) in one call
-    instead of three nested ones."""
-    return _bound_gettext(request_translations())(context, message, **params)
-
-
-@pass_context
-def _ngettext(context, singular: str, plural: str, num: int, **params) -> str:
-    params.setdefault("num", num)
-    text = request_translations().ungettext(singular, plural, num)
-    if context.eval_ctx.autoescape:
-        text = Markup(text)
-    return text % params
-
-
-def _cached_url_for(app: Flask):
-    """url_for for templates: URLs without parameters (and static files) are
-    the same for every request of an application root, so they are built once."""
-    cache: dict[tuple, str] = {}
-
-    def url(endpoint: str, **values) -> str:
-        if (values and values.keys() != {"filename"}) or not has_request_context():
-            return url_for(endpoint, **values)
-        key = (request.script_root, endpoint, values.get("filename"))
-        built = cache.get(key)
-        if built is None:
-            built = cache[key] = url_for(endpoint, **values)
-        return built
-
-    return url
-
-
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals["url_for"] = _cached_url_for(app)
     # A global (not a context variable), so the pager macro is imported
     # without context and Jinja reuses the imported module.
     app.jinja_env.globals["page_url"] = _page_url
     # newstyle: {% trans %} blocks compile for it; then the callables are ours.
-    app.jinja_env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
-    app.jinja_env.globals.update(gettext=_gettext, _=_gettext, ngettext=_ngettext)
+    app.jinja_env.install_gettext_callables(template_gettext, template_ngettext, newstyle=True)
+    app.jinja_env.globals.update(gettext=template_gettext, _=template_gettext, ngettext=template_ngettext)
     app.jinja_env.filters["rupiah"] = rupiah
     app.jinja_env.filters["datetime"] = _datetime
-    def msg(message, params=None) -> str:
-        """Translate a service msgid (with its params) in the reader's language."""
-        return gettext(message, **(params or {})) if message else ""
-
     app.jinja_env.globals["msg"] = msg
 
     def status_label(field: str, value: str | None) -> str:
@@ -169,7 +77,6 @@ def init_app(app: Flask) -> None:
     def _globals():
         theme = request.cookies.get("theme")
         return {
-            "_": _bound_gettext(request_translations()),
             "csrf_token": csrf_token,
             "nav_html": nav_html,
             "theme": theme if theme in ("light", "dark") else "auto",

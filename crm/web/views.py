@@ -7,14 +7,15 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from flask import abort, flash, request
-from flask_babel import gettext
 from flask_login import current_user
 
 from crm.services.errors import DomainError
+from crm.web.i18n import msg
 
 
 def translate(error: DomainError) -> str:
-    return gettext(error.message, **error.params)
+    """A domain error's message in the reader's language."""
+    return msg(error.message, error.params)
 
 
 def flash_error(error: DomainError) -> None:

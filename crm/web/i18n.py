@@ -1,0 +1,75 @@
+"""Language of a request, and translation for templates and views.
+
+One path: templates' `_()`/`gettext()`/`msg()`, views' flash messages of
+domain errors and the locale selector all read the request's catalog and end
+in crm.i18n.translate (jobs use crm.i18n.translator with the same catalogs).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel import Locale
+from flask import current_app, g, request
+from flask_babel import get_locale, get_translations
+from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
+
+from crm.i18n import LOCALES, translate
+
+_LOCALES = {code: Locale.parse(code) for code in LOCALES}
+
+
+def select_locale() -> Locale:
+    """The user's language, else the cookie's, else the browser's, else Indonesian.
+    Parsed Locale objects are reused (Flask-Babel would parse one per request)."""
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return _LOCALES[current_user.locale]
+    cookie = request.cookies.get("lang")
+    if cookie in LOCALES:
+        return _LOCALES[cookie]
+    return _LOCALES[request.accept_languages.best_match(LOCALES) or "id"]
+
+
+def select_timezone() -> str:
+    return current_app.config["CRM_TIMEZONE"]
+
+
+def request_catalog():
+    """The catalog of the request's locale, remembered on the request (checked
+    against the locale in use, so `force_locale` still switches it)."""
+    ctx = g.get("_flask_babel")
+    locale = getattr(ctx, "babel_locale", None)
+    cached = getattr(ctx, "crm_translations", None)
+    if cached is not None and cached[0] is locale:
+        return cached[1]
+    translations = get_translations()
+    ctx = g.get("_flask_babel")
+    if ctx is not None:
+        ctx.crm_translations = (get_locale(), translations)
+    return translations
+
+
+def msg(message: str | None, params: dict[str, Any] | None = None) -> str:
+    """A msgid stored or raised by a service (with its params), in the reader's language."""
+    return translate(request_catalog(), message, params) if message else ""
+
+
+@pass_context
+def template_gettext(context, message: str, **params) -> str:
+    """Templates' `_()`/`gettext()`: Jinja's newstyle semantics (Markup under
+    autoescape, so parameters are escaped; always %-formatted, "%%" is a percent sign)."""
+    text = request_catalog().ugettext(message)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % params
+
+
+@pass_context
+def template_ngettext(context, singular: str, plural: str, num: int, **params) -> str:
+    params.setdefault("num", num)
+    text = request_catalog().ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % params
