@@ -10,6 +10,7 @@ from rq import Queue, Worker
 import crm.jobs.exports  # noqa: F401
 import crm.jobs.housekeeping  # noqa: F401
 import crm.jobs.imports  # noqa: F401
+import crm.jobs.reaper  # noqa: F401
 from crm.config import load_config
 from crm.redis_conn import get_redis
 

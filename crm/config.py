@@ -8,6 +8,12 @@ from pathlib import Path
 from typing import Any, Mapping
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TIMEZONE = "Asia/Jakarta"  # SPEC: days, "today" and schedules follow it unless CRM_TIMEZONE says otherwise
+
+
+def timezone_name(env: Mapping[str, str] | None = None) -> str:
+    env = os.environ if env is None else env
+    return env.get("CRM_TIMEZONE") or DEFAULT_TIMEZONE
 
 
 def instance_path(env: Mapping[str, str] | None = None) -> Path:
@@ -62,13 +68,15 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "DATABASE_URL": default_database_url(env),
         "REDIS_URL": redis_url,
         "SECRET_KEY": _secret_key(inst, env),
-        "CRM_TIMEZONE": env.get("CRM_TIMEZONE") or "Asia/Jakarta",
+        "CRM_TIMEZONE": timezone_name(env),
         "CRM_HTTPS": https,
         "CRM_QUEUE": env.get("CRM_QUEUE") or "crm",
         "CRM_EXPORT_DIR": str(export_dir(env)),
         "CRM_UPLOAD_DIR": str(upload_dir(env)),
         "CRM_LOGIN_LIMIT": env.get("CRM_LOGIN_LIMIT") or "10 per minute",
         "CRM_PAGE_SIZE": int(env.get("CRM_PAGE_SIZE") or 25),
+        # "log": a write inside a GET is logged as an error and rolled back; "raise": also raised (tests)
+        "CRM_GET_WRITES": env.get("CRM_GET_WRITES") or "log",
         # Flask / extensions
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -82,7 +90,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "WTF_CSRF_SSL_STRICT": https,
         "MAX_CONTENT_LENGTH": int(env.get("CRM_UPLOAD_MAX_MB") or 50) * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "id",
-        "BABEL_DEFAULT_TIMEZONE": env.get("CRM_TIMEZONE") or "Asia/Jakarta",
+        "BABEL_DEFAULT_TIMEZONE": timezone_name(env),
         "RATELIMIT_STORAGE_URI": redis_url,
         "RATELIMIT_KEY_PREFIX": env.get("CRM_RATELIMIT_PREFIX") or "crm-limit",
     }

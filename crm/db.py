@@ -177,26 +177,39 @@ def release_session() -> None:
     close_session()
 
 
+class WriteInReadOnlyRequest(RuntimeError):
+    """A GET (or HEAD) request wrote to the database: a bug (GETs never write)."""
+
+
 def close_session(exc=None) -> None:
-    """Teardown: a GET that wrote nothing ends its transaction with COMMIT.
+    """Teardown: a GET's transaction is read-only and ends with COMMIT.
 
     For a transaction without writes COMMIT and ROLLBACK are the same, but
     psycopg forgets every prepared statement of the connection on ROLLBACK, so
     ending read-only requests that way would keep PostgreSQL from ever reusing
-    the plans of the hot queries. Anything else is rolled back, as before."""
-    from flask import g, has_request_context, request
+    the plans of the hot queries. A GET that wrote anything (a statement that
+    is not a read, however issued, or pending ORM changes) is rolled back and
+    reported: logged as an error, and raised when the app's
+    CRM_GET_WRITES is "raise" (the test suite), so such a bug fails the tests.
+    Other methods' uncommitted work is rolled back."""
+    from flask import current_app, g, has_request_context, request
 
     session = g.pop("db_session", None)
     if session is None:
         return
+    violation = None
     try:
-        if (exc is None and session.in_transaction()
-                and not (session.new or session.dirty or session.deleted)
-                and has_request_context() and request.method in ("GET", "HEAD")
-                and not session.connection().info.get("wrote")):
-            session.commit()
+        if exc is None and session.in_transaction() and has_request_context() and request.method in ("GET", "HEAD"):
+            if session.new or session.dirty or session.deleted or session.connection().info.get("wrote"):
+                violation = f"{request.method} {request.path} ({request.endpoint}) wrote to the database"
+            else:
+                session.commit()
     finally:
         session.close()
+    if violation:
+        current_app.logger.error("read-only request violated: %s; rolled back", violation)
+        if current_app.config.get("CRM_GET_WRITES") == "raise":
+            raise WriteInReadOnlyRequest(violation)
 
 
 def _transaction_begins(session: Session, transaction, connection) -> None:

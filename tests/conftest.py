@@ -73,6 +73,8 @@ def database_url():
     os.environ["DATABASE_URL"] = url  # worker subprocesses inherit it
     command.upgrade(alembic_config(url), "head")
     yield url
+    if crm_db._job_engine is not None:  # opened by jobs called in this process
+        crm_db._job_engine.dispose()
     crm_db._job_engine = None
     drop()
 
@@ -147,6 +149,7 @@ def _app(redis_url, session_factory=None, **overrides):
         "RATELIMIT_STORAGE_URI": redis_url,
         "RATELIMIT_KEY_PREFIX": f"crm-test-{uuid.uuid4().hex[:8]}",
         "CRM_QUEUE": os.environ["CRM_QUEUE"],
+        "CRM_GET_WRITES": "raise",  # a write inside a GET fails the test
     }
     if session_factory is not None:
         config["SESSION_FACTORY"] = session_factory

@@ -99,21 +99,16 @@ def show(database_id: int):
     session = get_session()
     db = _get(database_id)
     run = session.get(JobRun, db.job_run_id) if db.job_run_id else None
-    if run is not None and db.status in PROCESSING:
-        # Progress numbers are display-only; only a failure found here is written.
-        failed_now = live_progress(run, current_app.config["REDIS_URL"])
-        if (failed_now or run.status == JobRun.FAILED) and db.status in PROCESSING:
-            svc.mark_failed(session, db.id, DomainError(run.message, **(run.message_params or {})))
-            session.commit()
+    progress = live_progress(run, current_app.config["REDIS_URL"]) if run is not None else None
     if is_htmx() and request.args.get("poll"):
         if db.status not in PROCESSING:
             response = make_response("", 286)
             response.headers["HX-Refresh"] = "true"
             response.vary.add("HX-Request")
             return response
-        return render("databases/show.html", block="progress", db=db, run=run)
+        return render("databases/show.html", block="progress", db=db, run=run, progress=progress)
     uploader = session.get(User, db.uploaded_by_id) if db.uploaded_by_id else None
-    ctx = {"db": db, "run": run, "product": session.get(Product, db.product_id), "reasons": svc.REJECT_REASONS, "uploader": uploader}
+    ctx = {"db": db, "run": run, "progress": progress, "product": session.get(Product, db.product_id), "reasons": svc.REJECT_REASONS, "uploader": uploader}
     if db.status == CustomerDatabase.DONE:
         ctx["quality"] = svc.quality(session, db)
         ctx["can_revert"] = svc.can_revert(session, db)

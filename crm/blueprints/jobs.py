@@ -6,8 +6,9 @@ from flask import Blueprint, abort, current_app, send_file
 
 from crm.web.access import login_required
 from crm.web.views import actor
-from crm.web.htmx import render
+from crm.web.htmx import is_htmx, render
 from crm.db import get_session
+from crm.jobs import live_progress
 from crm.services import jobs
 from crm.services.errors import NotFound
 
@@ -28,14 +29,9 @@ def _own(run_id: int):
 @login_required
 def show(run_id: int):
     run = _own(run_id)
-    from crm.web.htmx import is_htmx
-    from crm.jobs import live_progress
-
-    if live_progress(run, current_app.config["REDIS_URL"]):
-        get_session().commit()  # only a state change is written; progress is display-only
-
     status = STOP_POLLING if run.finished and is_htmx() else 200
-    return render("jobs/show.html", block="progress", run=run, status=status)
+    return render("jobs/show.html", block="progress", run=run, progress=live_progress(run, current_app.config["REDIS_URL"]),
+                  status=status)
 
 
 @bp.route("/<int:run_id>/download")

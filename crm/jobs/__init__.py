@@ -4,8 +4,8 @@ engines are created lazily inside the work horse."""
 from __future__ import annotations
 
 import logging
-import os
 import time
+from dataclasses import dataclass
 from typing import Callable
 
 from rq import Queue, get_current_job
@@ -19,40 +19,43 @@ from crm.services.errors import DomainError
 log = logging.getLogger(__name__)
 
 
-def queue(redis_url: str | None = None, name: str | None = None) -> Queue:
-    url = redis_url or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-    return Queue(name or os.environ.get("CRM_QUEUE") or "crm", connection=get_redis(url))
-
-
 def enqueue_run(func: Callable, run_id: int, *, redis_url: str, queue_name: str, timeout: int = 3600):
     """Enqueue after the JobRun row is committed; the id makes it unique."""
     q = Queue(queue_name, connection=get_redis(redis_url))
     return q.enqueue(func, run_id, job_id=f"jobrun-{run_id}", job_timeout=timeout, result_ttl=3600, failure_ttl=86400)
 
 
-def live_progress(run, redis_url: str) -> bool:
-    """Fill a running JobRun's progress from its RQ job's meta (for display
-    only: not to be committed) and notice a work horse that died without
-    recording anything (crash, OOM kill). True when the run was marked failed,
-    which the caller commits."""
-    from rq.exceptions import NoSuchJobError
+@dataclass(frozen=True)
+class RunProgress:
+    """How far a JobRun is, for display: read, never written back."""
+
+    done: int
+    total: int
+    finished: bool
+
+    @property
+    def percent(self) -> int:
+        if self.finished:
+            return 100
+        return min(100, int(self.done * 100 / self.total)) if self.total else 0
+
+
+def live_progress(run, redis_url: str) -> RunProgress:
+    """The run's progress: while it runs, the live numbers its RQ job keeps in
+    job.meta (the work may be one long transaction that commits nothing until
+    the end), else the durable ones. Reads only; a work horse that died is
+    noticed by the scheduled reaper (crm.jobs.reaper), not by a page view."""
     from rq.job import Job
 
-    if run.finished:
-        return False
-    try:
-        job = Job.fetch(f"jobrun-{run.id}", connection=get_redis(redis_url))
-    except NoSuchJobError:
-        return False
-    except Exception:  # Redis down: show what the database knows
-        return False
-    meta = job.get_meta(refresh=False) or {}
-    if "done" in meta:
-        run.progress_done, run.progress_total = int(meta["done"]), int(meta.get("total") or 0)
-    if job.is_failed and not run.finished:
-        jobs.mark_failed(run, N_("The background job stopped unexpectedly. Please try again."))
-        return True
-    return False
+    done, total = run.progress_done, run.progress_total
+    if not run.finished:
+        try:
+            meta = Job.fetch(f"jobrun-{run.id}", connection=get_redis(redis_url)).get_meta(refresh=False) or {}
+        except Exception:  # no such job, or Redis down: show what the database knows
+            meta = {}
+        if "done" in meta:
+            done, total = int(meta["done"]), int(meta.get("total") or 0)
+    return RunProgress(done, total, run.status == run.DONE)
 
 
 def run_tracked(run_id: int, work: Callable, on_failure: Callable | None = None) -> None:

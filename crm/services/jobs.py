@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Callable
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.i18n import N_
 from crm.models import JobRun
 from crm.services.actor import Actor
-from crm.services.errors import NotFound
 from crm.db import utcnow
+from crm.services.errors import NotFound
 
 
 def create(session: Session, *, actor: Actor | None, kind: str, params: dict[str, Any] | None = None) -> JobRun:
@@ -44,3 +46,36 @@ def mark_failed(run: JobRun, message: str, **params: Any) -> None:
     run.status = JobRun.FAILED
     run.finished_at = utcnow()
     run.message, run.message_params = message, params
+
+
+DEAD_MESSAGE = N_("The background job stopped unexpectedly. Please try again.")
+
+
+def unfinished_runs(session: Session, *, created_before: datetime, limit: int = 500) -> list[JobRun]:
+    """Queued or running runs created before `created_before`, oldest first
+    (the reaper's candidates; the grace period covers the moment between the
+    web committing a run and enqueueing its job)."""
+    return list(session.scalars(
+        select(JobRun)
+        .where(JobRun.status.in_((JobRun.QUEUED, JobRun.RUNNING)), JobRun.created_at < created_before)
+        .order_by(JobRun.id)
+        .limit(limit)
+    ))
+
+
+def reap(session: Session, *, is_dead: Callable[[JobRun], bool], on_failure: Callable[[Session, JobRun], None] | None = None,
+         grace: timedelta = timedelta(minutes=2)) -> int:
+    """Mark failed every unfinished run whose job `is_dead` says died without
+    recording anything (crash, OOM kill, lost queue), then let `on_failure`
+    undo its run's side state (e.g. an upload stuck "importing"). Returns how
+    many were reaped. Runs in a scheduled job, never in a page view."""
+    reaped = 0
+    for run in unfinished_runs(session, created_before=utcnow() - grace):
+        if not is_dead(run):
+            continue
+        mark_failed(run, DEAD_MESSAGE)
+        if on_failure is not None:
+            on_failure(session, run)
+        reaped += 1
+    session.flush()
+    return reaped

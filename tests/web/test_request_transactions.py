@@ -1,9 +1,14 @@
 """How a request's database transaction ends.
 
-A GET that wrote nothing ends with COMMIT (psycopg drops every prepared
-statement of a connection on ROLLBACK, so read-only pages ending that way never
-reuse PostgreSQL plans); anything that wrote without committing is rolled back."""
+GETs never write. A GET that wrote nothing ends with COMMIT (psycopg drops
+every prepared statement of a connection on ROLLBACK, so read-only pages ending
+that way never reuse PostgreSQL plans); a GET that wrote, however, is rolled
+back and reported: logged in production, raised in the test suite (so such a
+bug fails it). Other methods' uncommitted work is rolled back."""
 
+import logging
+
+import pytest
 from sqlalchemy import event, func, select, text, update
 from sqlalchemy.orm import Session
 
@@ -84,26 +89,58 @@ def _stop(handlers):
         event.remove(Session, name, fn)
 
 
-def test_read_only_get_commits_and_writes_are_rolled_back(app_factory, db):
+WRITING_GETS = ("/_t/flush-without-commit", "/_t/update-without-commit", "/_t/core-update-without-commit",
+                "/_t/text-update-without-commit", "/_t/text-via-session-without-commit", "/_t/write-then-savepoint",
+                "/_t/pending")
+
+
+def test_read_only_get_commits(app_factory, db):
     from tests.conftest import make_product
 
     make_product(db, "Keep")
-    app = _app_with_routes(app_factory)
-    client = app.test_client()
+    client = _app_with_routes(app_factory).test_client()
     seen, handlers = _commits()
     try:
         assert client.get("/_t/read").get_data(as_text=True) == "1"
         assert seen == ["commit"]
-        for path in ("/_t/flush-without-commit", "/_t/update-without-commit", "/_t/core-update-without-commit",
-                     "/_t/text-update-without-commit", "/_t/text-via-session-without-commit", "/_t/write-then-savepoint",
-                     "/_t/pending"):
+    finally:
+        _stop(handlers)
+
+
+@pytest.mark.parametrize("path", WRITING_GETS)
+def test_a_write_inside_a_get_fails_the_test_suite(app_factory, db, path):
+    """The suite's apps run with CRM_GET_WRITES=raise: a GET that writes, by
+    any path (ORM flush, pending objects, Core, text, before a savepoint), raises."""
+    from crm.db import WriteInReadOnlyRequest
+    from tests.conftest import make_product
+
+    make_product(db, "Keep")
+    client = _app_with_routes(app_factory).test_client()
+    with pytest.raises(WriteInReadOnlyRequest, match=path):
+        client.get(path)
+    db.expire_all()
+    assert db.scalars(select(Product.name)).all() == ["Keep"]
+
+
+def test_in_production_a_write_inside_a_get_is_logged_and_rolled_back(app_factory, db, caplog):
+    from tests.conftest import make_product
+
+    make_product(db, "Keep")
+    app = _app_with_routes(lambda: app_factory(CRM_GET_WRITES="log"))
+    client = app.test_client()
+    seen, handlers = _commits()
+    try:
+        for path in WRITING_GETS:
             seen.clear()
-            assert client.get(path).status_code == 200
+            caplog.clear()
+            with caplog.at_level(logging.ERROR):
+                assert client.get(path).status_code == 200
+            assert any("wrote to the database" in r.getMessage() and path in r.getMessage() for r in caplog.records), path
             if path != "/_t/write-then-savepoint":  # its savepoint's release fires after_commit too
                 assert seen == [], path  # not committed (closed: rolled back)
         seen.clear()
         assert client.post("/_t/flush-without-commit").status_code == 200
-        assert seen == []
+        assert seen == []  # a POST that did not commit is rolled back, silently
         seen.clear()
         assert client.get("/_t/read").get_data(as_text=True) == "1"
         assert seen == ["commit"]  # the write mark of an earlier request does not stick

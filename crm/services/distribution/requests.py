@@ -9,6 +9,7 @@ from sqlalchemy import case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from crm.config import DEFAULT_TIMEZONE
 from crm.db import is_postgresql, utcnow
 from crm.i18n import N_
 from crm.models import Batch, CustomerRecord, Product, RecordRequest, Role, User
@@ -78,7 +79,7 @@ def _lock_request(session: Session, request_id: int) -> RecordRequest:
     return req
 
 
-def approve_request(session: Session, *, actor: Actor, request_id: int, quantity: int | None = None, tz: str = "Asia/Jakarta") -> Batch:
+def approve_request(session: Session, *, actor: Actor, request_id: int, quantity: int | None = None, tz: str = DEFAULT_TIMEZONE) -> Batch:
     require_role(actor, Role.ADMIN)
     req = _lock_request(session, request_id)
     product = products.get_product(session, req.product_id, active=True)
@@ -139,7 +140,7 @@ class BulkResult:
     params: dict | None = None
 
 
-def bulk_decide(session: Session, *, actor: Actor, request_ids: list[int], approve: bool, reason: str = "", tz: str = "Asia/Jakarta") -> list[BulkResult]:
+def bulk_decide(session: Session, *, actor: Actor, request_ids: list[int], approve: bool, reason: str = "", tz: str = DEFAULT_TIMEZONE) -> list[BulkResult]:
     """Each request is decided on its own (a savepoint each): one that cannot be
     approved in full is reported and left pending; the others go through."""
     require_role(actor, Role.ADMIN)
