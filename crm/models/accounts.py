@@ -54,8 +54,6 @@ class User(Base):
         Index("ix_users_role_active", "role", "active"),
     )
 
-    unread_notifications: int = 0  # filled by services.users.load_by_token, not a column
-
     # Flask-Login protocol, without importing Flask here.
     is_authenticated = True
     is_anonymous = False

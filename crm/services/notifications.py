@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
-from crm.models import Notification, User
+from crm.models import Notification
+from crm.services.actor import Actor
 from crm.services.pagination import Page, paginate
 
 
@@ -19,18 +20,12 @@ def notify(session: Session, *, user_id: int, kind: str, message: str, params: d
     return note
 
 
-def unread_count(session: Session, user: User) -> int:
-    return session.scalar(
-        select(func.count()).select_from(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    ) or 0
-
-
-def list_for(session: Session, user: User, *, page: int | None = 1) -> Page[Notification]:
+def list_for(session: Session, user: Actor, *, page: int | None = 1) -> Page[Notification]:
     stmt = select(Notification).where(Notification.user_id == user.id).order_by(Notification.created_at.desc(), Notification.id.desc())
     return paginate(session, stmt, page, 30)
 
 
-def mark_all_read(session: Session, user: User) -> int:
+def mark_all_read(session: Session, user: Actor) -> int:
     return session.execute(
         update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow())
     ).rowcount

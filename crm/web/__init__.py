@@ -15,7 +15,7 @@ def init_app(app: Flask) -> None:
     from crm.web.access import enforce_access
     from crm.blueprints import register_blueprints
     from crm.db import get_session
-    from crm.services.accounts.users import load_by_token
+    from crm.services.accounts.auth import load_by_token
 
     csrf.init_app(app)
     login_manager.init_app(app)

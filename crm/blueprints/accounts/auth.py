@@ -12,6 +12,7 @@ from crm.db import get_session
 from crm.forms.accounts import LoginForm, PasswordChangeForm, PreferencesForm
 from crm.i18n import LOCALES
 from crm.services.accounts import users as user_service
+from crm.services.accounts import auth as accounts_auth
 from crm.services.errors import DomainError
 from crm.web.throttle import login_throttle
 
@@ -41,7 +42,7 @@ def login():
             raise TooManyRequests(retry_after=wait)
         if form.validate_on_submit():
             session = get_session()
-            user = user_service.authenticate(session, form.email.data, form.password.data)
+            user = accounts_auth.authenticate(session, form.email.data, form.password.data)
             if user is not None:
                 session.commit()
                 login_user(user, remember=bool(form.remember.data))
@@ -70,7 +71,7 @@ def account():
     if request.method == "POST":
         if prefs.validate_on_submit():
             try:
-                saved = user_service.update_preferences(get_session(), user=user, name=prefs.name.data, locale=prefs.locale.data)
+                saved = accounts_auth.update_preferences(get_session(), user=user, name=prefs.name.data, locale=prefs.locale.data)
                 get_session().commit()
                 with force_locale(saved.locale):  # confirmed in the language just chosen
                     flash(gettext("Saved."), "success")
@@ -90,7 +91,7 @@ def change_password():
     if form.validate_on_submit():
         try:
             session = get_session()
-            user = user_service.change_own_password(session, user=user, current=form.current_password.data, new=form.new_password.data)
+            user = accounts_auth.change_own_password(session, user=user, current=form.current_password.data, new=form.new_password.data)
             session.commit()
             login_user(user)  # this session follows the new token; all others end
             flash(gettext("Your password has been changed."), "success")
@@ -134,6 +135,6 @@ def language():
     if value in LOCALES:
         response.set_cookie("lang", value, max_age=ONE_YEAR, samesite="Lax", secure=current_app.config["CRM_HTTPS"])
         if current_user.is_authenticated:
-            user_service.update_preferences(get_session(), user=actor(), name=current_user.name, locale=value)
+            accounts_auth.update_preferences(get_session(), user=actor(), name=current_user.name, locale=value)
             get_session().commit()
     return response

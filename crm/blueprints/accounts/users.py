@@ -13,6 +13,7 @@ from crm.jobs.exports import export_users
 from crm.models import Role
 from crm.services import audit, jobs
 from crm.services.accounts import users as svc
+from crm.services.accounts import hierarchy
 from crm.services.errors import DomainError
 from crm.services.exports import FORMATS
 
@@ -33,13 +34,13 @@ def _filter() -> svc.UserFilter:
 def index():
     flt = _filter()
     page = svc.list_users(get_session(), flt, page=int_arg("page", 1), per_page=current_app.config["CRM_PAGE_SIZE"])
-    return render("accounts/users.html", block="results", page=page, flt=flt, roles=ROLE_LABELS, me=actor(), can_manage=svc.can_manage)
+    return render("accounts/users.html", block="results", page=page, flt=flt, roles=ROLE_LABELS, me=actor(), can_manage=hierarchy.can_manage)
 
 
 def _user_form(user=None) -> UserForm:
     form = UserForm(obj=user if request.method == "GET" else None)
     me = actor()
-    roles = svc.grantable_roles(me)
+    roles = hierarchy.grantable_roles(me)
     if user is not None and user.role_enum not in roles:
         roles = [user.role_enum] + roles
     form.set_roles(roles)
@@ -86,7 +87,7 @@ def create():
 def edit(user_id: int):
     session = get_session()
     user = _get(user_id)
-    if not svc.can_manage(actor(), user):
+    if not hierarchy.can_manage(actor(), user):
         abort(403)
     form = _user_form(user)
     status = 200

@@ -1,21 +1,22 @@
-"""Users and the role hierarchy. Every change is audited."""
+"""Users: create, edit, deactivate, delete, list. Every change is audited; who may
+touch whom is decided in accounts.hierarchy."""
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from crm.i18n import LOCALES, N_
 from crm.models import AuditEntry, Batch, CustomerDatabase, CustomerRecord, JobRun, RecordRequest, RecordStatusEvent, Role, User
-from crm.models.accounts import SignedInUser, new_auth_token
-from crm.services.actor import Actor, require_role
+from crm.models.accounts import new_auth_token
+from crm.services.actor import Actor
 from crm.services import audit
-from crm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from crm.services.accounts import hierarchy
+from crm.services.errors import Conflict, NotFound, ValidationFailed
 from crm.services.pagination import Page, paginate
 from crm.services.text_search import LIKE_ESCAPE, contains
 from crm.db import utcnow
@@ -24,13 +25,6 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 NAME_MAX = 120
 EMAIL_MAX = 254
-
-# A hash to compare against when the email is unknown, so timing does not
-# reveal which emails exist.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
-
-_ADMINS_ONLY = N_("Only admins can manage users.")
-
 
 def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
@@ -44,14 +38,14 @@ def default_locale(role: Role) -> str:
     return "id" if role is Role.STAFF else "en"
 
 
-def _check_password_rules(password: str) -> None:
+def check_password_rules(password: str) -> None:
     if len(password) < PASSWORD_MIN:
         raise ValidationFailed(N_("The password needs at least %(n)s characters."), field="password", n=PASSWORD_MIN)
     if len(password) > PASSWORD_MAX:
         raise ValidationFailed(N_("The password can have at most %(n)s characters."), field="password", n=PASSWORD_MAX)
 
 
-def _check_name(name: str) -> str:
+def check_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(N_("Please enter a name."), field="name")
@@ -86,91 +80,6 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The active user with this email and password, or None."""
-    user = session.scalar(select(User).where(User.email == normalize_email(email)))
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
-        return None
-    if not check_password_hash(user.password_hash, password or ""):
-        return None
-    if not user.active:
-        return None
-    user.last_login_at = utcnow()
-    session.flush()
-    return user
-
-
-@functools.cache
-def _load_by_token_stmt():
-    from crm.models import Notification
-
-    unread = (
-        select(func.count(Notification.id))
-        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
-        .correlate(User)
-        .scalar_subquery()
-    )
-    columns = [User.__table__.c[name] for name in SignedInUser.COLUMNS]
-    return select(*columns, unread).where(User.auth_token == bindparam("token"))
-
-
-def load_by_token(session: Session, token: str) -> SignedInUser | None:
-    """The active user of a session token, with the unread notices counted in
-    the same query (the header badge costs no extra round trip). Runs on every
-    request: the statement is built once and read as a plain row."""
-    if not token:
-        return None
-    row = session.connection().execute(_load_by_token_stmt(), {"token": token}).first()
-    if row is None or not row.active:
-        return None
-    return SignedInUser(row, int(row[-1] or 0))
-
-
-def own_user(session: Session, user: Actor) -> User:
-    """The User row of the signed-in user, for changes to it."""
-    if isinstance(user, User):
-        return user
-    found = session.get(User, user.id)
-    if found is None:
-        raise NotFound(N_("User not found."))
-    return found
-
-
-# --- the hierarchy ----------------------------------------------------------
-
-
-def _require_can_touch(actor: Actor, target: User) -> None:
-    require_role(actor, Role.ADMIN, _ADMINS_ONLY)
-    if target.role_enum is Role.MASTER_ADMIN and actor.role_enum is not Role.MASTER_ADMIN:
-        raise PermissionDenied(N_("Only a master admin can change a master admin."))
-
-
-def _require_can_grant(actor: Actor, role: Role) -> None:
-    if not actor.role_enum.at_least(role):
-        raise PermissionDenied(N_("You cannot give a role above your own."))
-
-
-def _active_master_count(session: Session) -> int:
-    return session.scalar(
-        select(func.count()).select_from(User).where(User.role == Role.MASTER_ADMIN.value, User.active.is_(True))
-    ) or 0
-
-
-def _is_last_active_master(session: Session, user: User) -> bool:
-    return user.role_enum is Role.MASTER_ADMIN and user.active and _active_master_count(session) <= 1
-
-
-def can_manage(actor: Actor, target: User) -> bool:
-    return actor.has_role(Role.ADMIN) and (
-        target.role_enum is not Role.MASTER_ADMIN or actor.role_enum is Role.MASTER_ADMIN
-    )
-
-
-def grantable_roles(actor: Actor) -> list[Role]:
-    return [r for r in Role if actor.role_enum.at_least(r)]
-
-
 def _snapshot(user: User) -> dict:
     return {"email": user.email, "name": user.name, "role": user.role, "active": user.active, "locale": user.locale}
 
@@ -192,11 +101,11 @@ def create_user(
     """Create a user. `actor=None` is the CLI / system (no hierarchy check)."""
     role = _parse_role(role)
     if actor is not None:
-        require_role(actor, Role.ADMIN, _ADMINS_ONLY)
-        _require_can_grant(actor, role)
-    name = _check_name(name)
+        hierarchy.require_manager(actor)
+        hierarchy.require_can_grant(actor, role)
+    name = check_name(name)
     email = _check_email(session, email)
-    _check_password_rules(password)
+    check_password_rules(password)
     if locale not in LOCALES:
         locale = default_locale(role)
     user = User(
@@ -225,18 +134,18 @@ class UserChanges:
 
 
 def update_user(session: Session, *, actor: Actor, user: User, changes: UserChanges) -> User:
-    _require_can_touch(actor, user)
+    hierarchy.require_can_touch(actor, user)
     role = _parse_role(changes.role)
     if role is not user.role_enum:
-        _require_can_grant(actor, role)
-        if _is_last_active_master(session, user):
+        hierarchy.require_can_grant(actor, role)
+        if hierarchy.is_last_active_master(session, user):
             raise Conflict(N_("This is the last active master admin: the role cannot be lowered."), field="role")
     if not changes.active and user.active:
         _check_can_deactivate(session, actor, user)
-    name = _check_name(changes.name)
+    name = check_name(changes.name)
     email = _check_email(session, changes.email, exclude_id=user.id)
     if changes.password:
-        _check_password_rules(changes.password)
+        check_password_rules(changes.password)
     before = _snapshot(user)
     user.email, user.name, user.role, user.active = email, name, role.value, bool(changes.active)
     if changes.locale in LOCALES:
@@ -262,7 +171,7 @@ def update_user(session: Session, *, actor: Actor, user: User, changes: UserChan
 def _check_can_deactivate(session: Session, actor: Actor, user: User) -> None:
     if actor.id == user.id:
         raise Conflict(N_("You cannot deactivate your own account."))
-    if _is_last_active_master(session, user):
+    if hierarchy.is_last_active_master(session, user):
         raise Conflict(N_("This is the last active master admin: it cannot be deactivated."))
 
 
@@ -278,7 +187,7 @@ def _cancel_open_requests(session: Session, user: User) -> None:
 
 
 def set_active(session: Session, *, actor: Actor, user: User, active: bool) -> User:
-    _require_can_touch(actor, user)
+    hierarchy.require_can_touch(actor, user)
     if active == user.active:
         return user
     if not active:
@@ -316,10 +225,10 @@ def history_of(session: Session, user: User) -> list[str]:
 
 
 def delete_user(session: Session, *, actor: Actor, user: User) -> None:
-    _require_can_touch(actor, user)
+    hierarchy.require_can_touch(actor, user)
     if actor.id == user.id:
         raise Conflict(N_("You cannot delete your own account."))
-    if _is_last_active_master(session, user):
+    if hierarchy.is_last_active_master(session, user):
         raise Conflict(N_("This is the last active master admin: it cannot be deleted."))
     history = history_of(session, user)
     if history:
@@ -331,28 +240,6 @@ def delete_user(session: Session, *, actor: Actor, user: User) -> None:
     audit.record(session, actor=actor, action="user.delete", target=user, before=snapshot)
     session.delete(user)
     session.flush()
-
-
-def change_own_password(session: Session, *, user: Actor, current: str, new: str) -> User:
-    user = own_user(session, user)
-    if not check_password_hash(user.password_hash, current or ""):
-        raise ValidationFailed(N_("The current password is not correct."), field="current_password")
-    _check_password_rules(new)
-    user.password_hash = hash_password(new)
-    user.auth_token = new_auth_token()
-    session.flush()
-    audit.record(session, actor=user, action="user.password_change", target=user)
-    return user
-
-
-def update_preferences(session: Session, *, user: Actor, name: str, locale: str) -> User:
-    user = own_user(session, user)
-    if locale not in LOCALES:
-        raise ValidationFailed(N_("Unknown language."), field="locale")
-    user.name = _check_name(name)
-    user.locale = locale
-    session.flush()
-    return user
 
 
 # --- queries ------------------------------------------------------------------

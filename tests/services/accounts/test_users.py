@@ -5,6 +5,8 @@ from sqlalchemy import select
 
 from crm.models import AuditEntry, Role, User
 from crm.services.accounts import users as svc
+from crm.services.accounts import auth as accounts_auth
+from crm.services.accounts import hierarchy
 from crm.services.errors import Conflict, PermissionDenied, ValidationFailed
 from tests.conftest import make_user
 
@@ -125,8 +127,8 @@ def test_deactivation_rotates_token_and_is_audited(db):
     token = staff.auth_token
     svc.set_active(db, actor=admin, user=staff, active=False)
     assert staff.auth_token != token
-    assert svc.load_by_token(db, staff.auth_token) is None
-    assert svc.authenticate(db, staff.email, "password123") is None
+    assert accounts_auth.load_by_token(db, staff.auth_token) is None
+    assert accounts_auth.authenticate(db, staff.email, "password123") is None
     svc.set_active(db, actor=admin, user=staff, active=True)
     assert [r.action for r in db.scalars(select(AuditEntry).where(AuditEntry.target_id == staff.id).order_by(AuditEntry.id))] == [
         "user.deactivate",
@@ -152,18 +154,18 @@ def test_update_validates_and_changes_nothing_on_error(db):
 def test_password_change_needs_current_password(db):
     user = make_user(db, "staff")
     with pytest.raises(ValidationFailed):
-        svc.change_own_password(db, user=user, current="wrong", new="newpassword1")
+        accounts_auth.change_own_password(db, user=user, current="wrong", new="newpassword1")
     old = user.auth_token
-    svc.change_own_password(db, user=user, current="password123", new="newpassword1")
-    assert svc.authenticate(db, user.email, "newpassword1") is not None
+    accounts_auth.change_own_password(db, user=user, current="password123", new="newpassword1")
+    assert accounts_auth.authenticate(db, user.email, "newpassword1") is not None
     assert user.auth_token != old
     assert audit_rows(db, "user.password_change", user)
 
 
 def test_authenticate_is_case_and_space_insensitive_on_email(db):
     user = make_user(db, "staff", email="dewi@example.com")
-    assert svc.authenticate(db, "  DEWI@example.com ", "password123").id == user.id
-    assert svc.authenticate(db, "nobody@example.com", "password123") is None
+    assert accounts_auth.authenticate(db, "  DEWI@example.com ", "password123").id == user.id
+    assert accounts_auth.authenticate(db, "nobody@example.com", "password123") is None
 
 
 def test_list_users_search_and_pagination(db):
@@ -175,6 +177,6 @@ def test_list_users_search_and_pagination(db):
 
 
 def test_grantable_roles():
-    assert [r.value for r in svc.grantable_roles(User(role="admin"))] == ["staff", "admin"]
-    assert len(svc.grantable_roles(User(role="master_admin"))) == 3
+    assert [r.value for r in hierarchy.grantable_roles(User(role="admin"))] == ["staff", "admin"]
+    assert len(hierarchy.grantable_roles(User(role="master_admin"))) == 3
     assert Role.MASTER_ADMIN.at_least(Role.ADMIN) and not Role.STAFF.at_least(Role.ADMIN)

@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from crm.models import User
 from crm.services.accounts import users as svc
+from crm.services.accounts import auth as accounts_auth
 from tests.conftest import PASSWORD, login, make_user
 
 
@@ -99,7 +100,7 @@ def test_account_language_and_password(client, db):
     assert r.status_code == 303
     assert client.get("/account").status_code == 200  # this session stays signed in
     db.refresh(user)
-    assert svc.authenticate(db, user.email, "newpass123") is not None
+    assert accounts_auth.authenticate(db, user.email, "newpass123") is not None
 
 
 def test_invalid_language_changes_nothing(client, db):
