@@ -13,9 +13,10 @@ from crm.forms.databases import UploadForm
 from crm.jobs import enqueue_run, live_progress
 from crm.jobs.imports import import_database, inspect_database
 from crm.i18n import N_
-from crm.models import CustomerDatabase, JobRun, Product, Role, User
+from crm.models import CustomerDatabase, Role
 from crm.services.imports import pipeline as svc
 from crm.services import jobs, products
+from crm.services.accounts import users
 from crm.services.errors import DomainError, NotFound, ValidationFailed
 
 bp = Blueprint("databases", __name__, url_prefix="/databases")
@@ -80,9 +81,7 @@ def _enqueue(func, run_id: int, database_id: int) -> None:
         session.rollback()
         error = DomainError(N_("The background worker could not be reached. Please try again in a moment."))
         svc.mark_failed(session, database_id, error)
-        run = session.get(JobRun, run_id)
-        if run is not None:
-            jobs.mark_failed(run, error.message)
+        jobs.fail_run(session, run_id, error.message)
         session.commit()
 
 
@@ -98,7 +97,7 @@ def _get(database_id: int) -> CustomerDatabase:
 def show(database_id: int):
     session = get_session()
     db = _get(database_id)
-    run = session.get(JobRun, db.job_run_id) if db.job_run_id else None
+    run = jobs.get_run(session, db.job_run_id)
     progress = live_progress(run, current_app.config["REDIS_URL"]) if run is not None else None
     if is_htmx() and request.args.get("poll"):
         if db.status not in PROCESSING:
@@ -107,8 +106,9 @@ def show(database_id: int):
             response.vary.add("HX-Request")
             return response
         return render("databases/show.html", block="progress", db=db, run=run, progress=progress)
-    uploader = session.get(User, db.uploaded_by_id) if db.uploaded_by_id else None
-    ctx = {"db": db, "run": run, "progress": progress, "product": session.get(Product, db.product_id), "reasons": svc.REJECT_REASONS, "uploader": uploader}
+    uploader = users.find_user(session, db.uploaded_by_id)
+    ctx = {"db": db, "run": run, "progress": progress, "product": products.get_product(session, db.product_id),
+           "reasons": svc.REJECT_REASONS, "uploader": uploader}
     if db.status == CustomerDatabase.DONE:
         ctx["quality"] = svc.quality(session, db)
         ctx["can_revert"] = svc.can_revert(session, db)

@@ -79,3 +79,16 @@ def reap(session: Session, *, is_dead: Callable[[JobRun], bool], on_failure: Cal
         reaped += 1
     session.flush()
     return reaped
+
+
+def get_run(session: Session, run_id: int | None) -> JobRun | None:
+    """A run by id (None for none): for pages that show another object's job."""
+    return session.get(JobRun, run_id) if run_id else None
+
+
+def fail_run(session: Session, run_id: int, message: str, **params: Any) -> None:
+    """Mark a run failed that could not even start (e.g. its job could not be enqueued)."""
+    run = get_run(session, run_id)
+    if run is not None:
+        mark_failed(run, message, **params)
+        session.flush()

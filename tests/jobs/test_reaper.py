@@ -53,6 +53,8 @@ def test_reaper_fails_dead_runs_only_and_the_page_view_writes_nothing(live_app, 
     lost_db, lost = _importing(live_db, product, admin, tmp_path, age=old)
     alive_db, alive = _importing(live_db, product, admin, tmp_path, age=old)
     young_db, young = _importing(live_db, product, admin, tmp_path, age=timedelta(seconds=5))
+    for run in (crashed, lost, alive, young):  # job ids restart with each test database; Redis outlives them
+        redis.delete(f"rq:job:jobrun-{run.id}")
     _rq_job(redis, queue_name, crashed, JobStatus.FAILED)  # the worker saw its horse die
     _rq_job(redis, queue_name, alive, JobStatus.STARTED)
     Queue(queue_name, connection=redis)  # `lost` has no RQ job at all; `young` is within the grace period

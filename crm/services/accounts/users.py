@@ -73,6 +73,11 @@ def _parse_role(value: str | Role) -> Role:
     return role
 
 
+def find_user(session: Session, user_id: int | None) -> User | None:
+    """A user by id, or None (e.g. the uploader of a file, who may have been deleted)."""
+    return session.get(User, user_id) if user_id else None
+
+
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
