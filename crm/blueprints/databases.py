@@ -6,7 +6,8 @@ from flask import Blueprint, abort, current_app, make_response, request, send_fi
 from flask_babel import gettext
 
 from crm.web.access import requires
-from crm.web.views import actor, apply_action, attach_error, flash_error, int_arg
+from crm.web.forms import form_status, submit_form
+from crm.web.views import actor, apply_action, flash_error, int_arg
 from crm.web.htmx import is_htmx, redirect_after_post, render
 from crm.db import get_session
 from crm.forms.databases import UploadForm
@@ -17,7 +18,7 @@ from crm.models import CustomerDatabase, Role
 from crm.services.imports import pipeline as svc
 from crm.services import jobs, products
 from crm.services.accounts import users
-from crm.services.errors import DomainError, NotFound, ValidationFailed
+from crm.services.errors import DomainError, NotFound
 
 bp = Blueprint("databases", __name__, url_prefix="/databases")
 
@@ -42,32 +43,18 @@ def index():
     if request.method == "GET":
         return _index()
     form = _upload_form()
-    if not form.validate_on_submit():
-        return _index(form, 422)
     upload = request.files.get("file")
-    session = get_session()
-    try:
-        if upload is None or not upload.filename:
-            raise ValidationFailed(N_("Please choose a file."), field="file")
-        db = svc.store_upload(
-            session,
-            actor=actor(),
-            product_id=form.product_id.data,
-            file_name=upload.filename,
-            stream=upload.stream,
-            upload_dir=Path(current_app.config["CRM_UPLOAD_DIR"]),
-            max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
-            name=form.name.data or "",
-        )
-        run = jobs.create(session, actor=actor(), kind="inspect_database", params={"database_id": db.id})
-        db.job_run_id = run.id
-        session.commit()
-    except DomainError as e:
-        session.rollback()
-        attach_error(form, e)
-        return _index(form, 422)
-    _enqueue(inspect_database, run.id, db.id)
-    return redirect_after_post(url_for("databases.show", database_id=db.id))
+
+    def store(session):
+        db = svc.store_upload(session, actor=actor(), product_id=form.product_id.data, file_name=upload.filename,
+                              stream=upload.stream, upload_dir=Path(current_app.config["CRM_UPLOAD_DIR"]),
+                              max_bytes=current_app.config["MAX_CONTENT_LENGTH"], name=form.name.data or "")
+        db.job_run_id = jobs.create(session, actor=actor(), kind="inspect_database", params={"database_id": db.id}).id
+        return db
+
+    done = submit_form(form, store, after_commit=lambda db: _enqueue(inspect_database, db.job_run_id, db.id),
+                       redirect_to=lambda db: url_for("databases.show", database_id=db.id))
+    return done or _index(form, form_status(form))
 
 
 def _enqueue(func, run_id: int, database_id: int) -> None:

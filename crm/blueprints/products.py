@@ -1,17 +1,17 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, request, url_for
+from flask import Blueprint, request, url_for
 from flask_babel import gettext
 
 from crm.web.access import requires
-from crm.web.views import actor, apply_action, attach_error
+from crm.web.forms import form_status, submit_form
+from crm.web.views import actor, apply_action
 from crm.web.htmx import redirect_after_post, render
 from crm.db import get_session
 from crm.forms.products import ProductForm
 from crm.models import Role
 from crm.models.products import DEFAULT_WA_TEMPLATE
 from crm.services import products as svc
-from crm.services.errors import DomainError
 
 bp = Blueprint("products", __name__, url_prefix="/products")
 
@@ -27,16 +27,10 @@ def index():
     if request.method == "GET":
         return _page()
     form = ProductForm()
-    if form.validate_on_submit():
-        try:
-            svc.create_product(get_session(), actor=actor(), name=form.name.data, wa_template=form.wa_template.data)
-            get_session().commit()
-            flash(gettext("Product saved."), "success")
-            return redirect_after_post(url_for("products.index"))
-        except DomainError as e:
-            get_session().rollback()
-            attach_error(form, e)
-    return _page(form, 422)
+    done = submit_form(form, lambda session: svc.create_product(session, actor=actor(), name=form.name.data,
+                                                                 wa_template=form.wa_template.data),
+                       success=gettext("Product saved."), redirect_to=url_for("products.index"))
+    return done or _page(form, form_status(form))
 
 
 @bp.route("/<int:product_id>", methods=["POST"])

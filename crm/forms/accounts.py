@@ -50,6 +50,15 @@ class UserForm(FlaskForm):
             raise ValidationError(_l("Unknown language."))
 
 
+class NewUserForm(UserForm):
+    """Creating a user: a first password is required (editing leaves it optional)."""
+
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(REQUIRED), Length(min=PASSWORD_MIN, max=PASSWORD_MAX, message=_l("Between %(min)d and %(max)d characters."))],
+    )
+
+
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Length(max=EMAIL_MAX, message=_l("Too long."))])
     password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED), Length(max=PASSWORD_MAX, message=_l("Too long."))])

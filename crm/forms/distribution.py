@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from crm.forms import strip as _strip
 from crm.services.distribution.requests import MAX_REQUEST, NOTE_MAX
@@ -17,3 +17,11 @@ class RequestForm(FlaskForm):
         ],
     )
     note = TextAreaField(_l("Note (optional)"), filters=[_strip], validators=[Optional(), Length(max=NOTE_MAX, message=_l("At most %(max)d characters."))])
+
+
+class ApproveForm(FlaskForm):
+    """Approving one request: an optional smaller quantity, digits only
+    (a "1.000" or "1,000" must never be read as 1)."""
+
+    quantity = StringField(_l("How many records?"), filters=[_strip], validators=[
+        Optional(), Regexp(r"^[0-9]{1,7}$", message=_l("Enter the number of records as digits only, e.g. 1000."))])

@@ -22,15 +22,6 @@ def flash_error(error: DomainError) -> None:
     flash(translate(error), "error")
 
 
-def attach_error(form, error: DomainError) -> None:
-    """Show a service error under its field, or at the top of the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [translate(error)]
-    else:
-        form.form_errors.append(translate(error))
-
-
 def safe_next(target: str | None, default: str) -> str:
     """Only local paths are followed after login or a preference change."""
     if not target:

@@ -6,14 +6,14 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.exceptions import TooManyRequests
 
 from crm.web.access import login_required, public
-from crm.web.views import actor, attach_error, safe_next
+from crm.web.forms import form_status, submit_form
+from crm.web.views import actor, safe_next
 from crm.web.htmx import redirect_after_post, render
 from crm.db import get_session
 from crm.forms.accounts import LoginForm, PasswordChangeForm, PreferencesForm
 from crm.i18n import LOCALES
 from crm.services.accounts import users as user_service
 from crm.services.accounts import auth as accounts_auth
-from crm.services.errors import DomainError
 from crm.web.throttle import login_throttle
 
 bp = Blueprint("auth", __name__)
@@ -67,19 +67,16 @@ def account():
     user = actor()
     prefs = PreferencesForm(prefix="prefs", obj=None if request.method == "POST" else user)
     password_form = PasswordChangeForm(prefix="pw")
-    status = 200
-    if request.method == "POST":
-        if prefs.validate_on_submit():
-            try:
-                saved = accounts_auth.update_preferences(get_session(), user=user, name=prefs.name.data, locale=prefs.locale.data)
-                get_session().commit()
-                with force_locale(saved.locale):  # confirmed in the language just chosen
-                    flash(gettext("Saved."), "success")
-                return redirect_after_post(url_for("auth.account"))
-            except DomainError as e:
-                attach_error(prefs, e)
-        status = 422
-    return render("accounts/account.html", prefs=prefs, password_form=password_form, status=status)
+    done = submit_form(prefs, lambda session: accounts_auth.update_preferences(session, user=user, name=prefs.name.data,
+                                                                               locale=prefs.locale.data),
+                       success=lambda saved: _in_locale(saved.locale, "Saved."), redirect_to=url_for("auth.account"))
+    return done or render("accounts/account.html", prefs=prefs, password_form=password_form, status=form_status(prefs))
+
+
+def _in_locale(locale: str, message: str) -> str:
+    """A confirmation in the language just chosen."""
+    with force_locale(locale):
+        return gettext(message)
 
 
 @bp.route("/account/password", methods=["POST"])
@@ -88,17 +85,11 @@ def change_password():
     user = actor()
     prefs = PreferencesForm(prefix="prefs", obj=user, formdata=None)
     form = PasswordChangeForm(prefix="pw")
-    if form.validate_on_submit():
-        try:
-            session = get_session()
-            user = accounts_auth.change_own_password(session, user=user, current=form.current_password.data, new=form.new_password.data)
-            session.commit()
-            login_user(user)  # this session follows the new token; all others end
-            flash(gettext("Your password has been changed."), "success")
-            return redirect_after_post(url_for("auth.account"))
-        except DomainError as e:
-            attach_error(form, e)
-    return render("accounts/account.html", prefs=prefs, password_form=form, status=422)
+    done = submit_form(form, lambda session: accounts_auth.change_own_password(session, user=user, current=form.current_password.data,
+                                                                               new=form.new_password.data),
+                       after_commit=login_user,  # this session follows the new token; all others end
+                       success=gettext("Your password has been changed."), redirect_to=url_for("auth.account"))
+    return done or render("accounts/account.html", prefs=prefs, password_form=form, status=422)
 
 
 def _back(default: str):

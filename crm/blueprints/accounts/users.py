@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, request, url_for
+from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import gettext
 
 from crm.web.access import requires
-from crm.web.views import actor, apply_action, attach_error, int_arg, safe_next
+from crm.web.forms import form_status, submit_form
+from crm.web.views import actor, apply_action, int_arg, safe_next
 from crm.web.htmx import redirect_after_post, render
 from crm.db import get_session
-from crm.forms.accounts import ROLE_LABELS, UserForm
+from crm.forms.accounts import ROLE_LABELS, NewUserForm, UserForm
 from crm.jobs import enqueue_run
 from crm.jobs.exports import export_users
 from crm.models import Role
@@ -37,8 +38,8 @@ def index():
     return render("accounts/users.html", block="results", page=page, flt=flt, roles=ROLE_LABELS, me=actor(), can_manage=hierarchy.can_manage)
 
 
-def _user_form(user=None) -> UserForm:
-    form = UserForm(obj=user if request.method == "GET" else None)
+def _user_form(user=None, form_class=UserForm) -> UserForm:
+    form = form_class(obj=user if request.method == "GET" else None)
     me = actor()
     roles = hierarchy.grantable_roles(me)
     if user is not None and user.role_enum not in roles:
@@ -50,72 +51,35 @@ def _user_form(user=None) -> UserForm:
 @bp.route("/new", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def create():
-    form = _user_form()
+    form = _user_form(form_class=NewUserForm)
     if request.method == "GET":
         form.role.data = Role.STAFF.value
         form.active.data = True
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            if not form.password.data:
-                form.password.errors = [gettext("This field is required.")]
-            else:
-                try:
-                    session = get_session()
-                    user = svc.create_user(
-                        session,
-                        actor=actor(),
-                        email=form.email.data,
-                        name=form.name.data,
-                        password=form.password.data,
-                        role=form.role.data,
-                        active=form.active.data,
-                        locale=form.locale.data or None,
-                    )
-                    session.commit()
-                    flash(gettext("User %(name)s created.", name=user.name), "success")
-                    return redirect_after_post(url_for("admin_users.index"))
-                except DomainError as e:
-                    get_session().rollback()
-                    attach_error(form, e)
-        status = 422
-    return render("accounts/user_form.html", form=form, user=None, status=status)
+    done = submit_form(
+        form,
+        lambda session: svc.create_user(session, actor=actor(), email=form.email.data, name=form.name.data,
+                                        password=form.password.data, role=form.role.data, active=form.active.data,
+                                        locale=form.locale.data or None),
+        success=lambda user: gettext("User %(name)s created.", name=user.name),
+        redirect_to=url_for("admin_users.index"),
+    )
+    return done or render("accounts/user_form.html", form=form, user=None, status=form_status(form))
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def edit(user_id: int):
-    session = get_session()
     user = _get(user_id)
     if not hierarchy.can_manage(actor(), user):
         abort(403)
     form = _user_form(user)
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                svc.update_user(
-                    session,
-                    actor=actor(),
-                    user=user,
-                    changes=svc.UserChanges(
-                        email=form.email.data,
-                        name=form.name.data,
-                        role=form.role.data,
-                        active=form.active.data,
-                        password=form.password.data or "",
-                        locale=form.locale.data or None,
-                    ),
-                )
-                session.commit()
-                flash(gettext("Changes to %(name)s saved.", name=user.name), "success")
-                return redirect_after_post(url_for("admin_users.index"))
-            except DomainError as e:
-                session.rollback()
-                user = _get(user_id)
-                attach_error(form, e)
-        status = 422
-    return render("accounts/user_form.html", form=form, user=user, status=status, history=svc.history_of(session, user))
+    changes = svc.UserChanges(email=form.email.data, name=form.name.data, role=form.role.data, active=form.active.data,
+                              password=form.password.data or "", locale=form.locale.data or None)
+    done = submit_form(form, lambda session: svc.update_user(session, actor=actor(), user=user, changes=changes),
+                       success=lambda saved: gettext("Changes to %(name)s saved.", name=saved.name),
+                       redirect_to=url_for("admin_users.index"))
+    return done or render("accounts/user_form.html", form=form, user=user, status=form_status(form),
+                          history=svc.history_of(get_session(), user))
 
 
 def _get(user_id: int):

@@ -4,10 +4,11 @@ from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext
 
 from crm.web.access import login_required, requires
-from crm.web.views import actor, apply_action, attach_error, flash_error, int_arg, translate
+from crm.web.forms import form_status, submit_form
+from crm.web.views import actor, apply_action, flash_error, int_arg, translate
 from crm.web.htmx import redirect_after_post, render
 from crm.db import get_session
-from crm.forms.distribution import RequestForm
+from crm.forms.distribution import ApproveForm, RequestForm
 from crm.models import RecordRequest, Role
 from crm.services.distribution import requests as requests_svc
 from crm.services import products
@@ -44,17 +45,10 @@ def index():
     if request.method == "GET":
         return _page()
     form = _form()
-    if form.validate_on_submit():
-        session = get_session()
-        try:
-            requests_svc.create_request(session, actor=actor(), product_id=form.product_id.data, quantity=form.quantity.data, note=form.note.data or "")
-            session.commit()
-            flash(gettext("Request sent. An admin will decide soon."), "success")
-            return redirect_after_post(url_for("requests.index"))
-        except DomainError as e:
-            session.rollback()
-            attach_error(form, e)
-    return _page(form, 422)
+    done = submit_form(form, lambda session: requests_svc.create_request(session, actor=actor(), product_id=form.product_id.data,
+                                                                          quantity=form.quantity.data, note=form.note.data or ""),
+                       success=gettext("Request sent. An admin will decide soon."), redirect_to=url_for("requests.index"))
+    return done or _page(form, form_status(form))
 
 
 @bp.route("/<int:request_id>/cancel", methods=["POST"])
@@ -78,13 +72,12 @@ def cancel(request_id: int):
 @bp.route("/<int:request_id>/approve", methods=["POST"])
 @requires(Role.ADMIN)
 def approve(request_id: int):
-    raw_quantity = request.form.get("quantity", "").strip()
-    quantity = None
-    if raw_quantity:
-        if not raw_quantity.isdigit():
-            flash(gettext("Enter the number of records as digits only, e.g. 1000."), "error")
-            return redirect_after_post(url_for("requests.index"))
-        quantity = int(raw_quantity)
+    form = ApproveForm()
+    if not form.validate():
+        for error in form.quantity.errors:
+            flash(error, "error")
+        return redirect_after_post(url_for("requests.index"))
+    quantity = int(form.quantity.data) if form.quantity.data else None
     apply_action(lambda s: requests_svc.approve_request(s, actor=actor(), request_id=request_id, quantity=quantity,
                                                tz=current_app.config["CRM_TIMEZONE"]),
                  lambda batch: gettext("Approved: %(n)s records handed out.", n=batch.size_at_approval))
