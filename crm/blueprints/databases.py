@@ -6,8 +6,8 @@ from flask import Blueprint, abort, current_app, make_response, request, send_fi
 from flask_babel import gettext
 
 from crm.web.access import requires
-from crm.web.forms import form_status, submit_form
-from crm.web.views import actor, apply_action, flash_error, int_arg
+from crm.web.forms import apply_action, form_status, submit_form
+from crm.web.views import actor, int_arg
 from crm.web.htmx import is_htmx, redirect_after_post, render
 from crm.db import get_session
 from crm.forms.databases import UploadForm
@@ -107,24 +107,20 @@ def show(database_id: int):
 @bp.route("/<int:database_id>/mapping", methods=["POST"])
 @requires(Role.ADMIN)
 def mapping(database_id: int):
-    session = get_session()
     db = _get(database_id)
     choice = svc.Mapping(
         username=request.form.get("username", ""),
         name=request.form.get("name") or None,
         phone=request.form.get("phone") or None,
     )
-    try:
+
+    def confirm(session) -> int:
         svc.confirm_mapping(session, actor=actor(), database_id=db.id, mapping=choice)
-        run = jobs.create(session, actor=actor(), kind="import_database", params={"database_id": db.id})
-        db.job_run_id = run.id
-        session.commit()
-    except DomainError as e:
-        session.rollback()
-        flash_error(e)
-        return redirect_after_post(url_for("databases.show", database_id=database_id))
-    _enqueue(import_database, run.id, db.id)
-    return redirect_after_post(url_for("databases.show", database_id=db.id))
+        db.job_run_id = jobs.create(session, actor=actor(), kind="import_database", params={"database_id": db.id}).id
+        return db.job_run_id
+
+    apply_action(confirm, None, after_commit=lambda run_id: _enqueue(import_database, run_id, db.id))
+    return redirect_after_post(url_for("databases.show", database_id=database_id))
 
 
 @bp.route("/<int:database_id>/revert", methods=["POST"])

@@ -4,7 +4,8 @@ from flask import Blueprint, request, url_for
 from flask_babel import gettext
 
 from crm.web.access import requires
-from crm.web.views import actor, apply_action
+from crm.web.forms import apply_action
+from crm.web.views import actor
 from crm.web.htmx import redirect_after_post, render
 from crm.db import get_session
 from crm.forms.sidebar import FolderForm

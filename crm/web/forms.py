@@ -1,4 +1,5 @@
-"""Form glue: the one form-submit helper, and service errors shown on forms.
+"""Form glue: the one form-submit helper (and its sibling for buttons without
+a form), and service errors shown on forms.
 
 Forms validate shape (crm/forms); services decide permissions and
 uniqueness. A view hands its form and one service call to `submit_form`:
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Callable, TypeVar
 
-from flask import Response, flash
+from flask import Response, abort, flash
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
@@ -56,6 +57,31 @@ def submit_form(form: FlaskForm, action: Callable[[Session], T], *, redirect_to:
     if success:
         flash(success(result) if callable(success) else success, "success")
     return redirect_after_post(redirect_to(result) if callable(redirect_to) else redirect_to)
+
+
+def apply_action(action: Callable[[Session], T], success: str | Callable[[T], str | None] | None, *,
+                 after_commit: Callable[[T], None] | None = None) -> bool:
+    """A button without a form (approve, archive, revert…): run `action(session)`,
+    commit, run `after_commit`, flash `success` (a message, or a function of the
+    result that may flash by itself and return None); or roll back and flash
+    the domain error in the user's language. A record that does not exist or
+    is not the user's answers 404, like a page would."""
+    session = get_session()
+    try:
+        result = action(session)
+        session.commit()
+    except DomainError as error:
+        session.rollback()
+        if error.status == 404:
+            abort(404)
+        flash(translate(error), "error")
+        return False
+    if after_commit is not None:
+        after_commit(result)
+    message = success(result) if callable(success) else success
+    if message:
+        flash(message, "success")
+    return True
 
 
 def form_status(form: FlaskForm) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from flask import abort, flash, request
@@ -52,21 +51,3 @@ def date_arg(name: str) -> date | None:
         return date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return None
-
-
-def apply_action(fn: Callable[[Any], Any], success: str | Callable[[Any], str]) -> bool:
-    """Run one service call in the request's session: commit and flash
-    `success` (a message, or a function of the result), or roll back and flash
-    the domain error in the user's language."""
-    from crm.db import get_session
-
-    session = get_session()
-    try:
-        result = fn(session)
-        session.commit()
-    except DomainError as error:
-        session.rollback()
-        flash_error(error)
-        return False
-    flash(success(result) if callable(success) else success, "success")
-    return True

@@ -4,8 +4,8 @@ from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import gettext
 
 from crm.web.access import requires
-from crm.web.forms import form_status, submit_form
-from crm.web.views import actor, apply_action, int_arg, safe_next
+from crm.web.forms import apply_action, form_status, submit_form
+from crm.web.views import actor, int_arg, safe_next
 from crm.web.htmx import redirect_after_post, render
 from crm.db import get_session
 from crm.forms.accounts import ROLE_LABELS, NewUserForm, UserForm

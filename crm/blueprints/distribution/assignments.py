@@ -4,7 +4,8 @@ from flask import Blueprint, current_app, request, url_for
 from flask_babel import gettext
 
 from crm.web.access import requires
-from crm.web.views import actor, apply_action, date_arg, int_arg, safe_next
+from crm.web.forms import apply_action
+from crm.web.views import actor, date_arg, int_arg, safe_next
 from crm.web.htmx import redirect_after_post, render
 from crm.db import get_session
 from crm.models import Role

@@ -4,8 +4,8 @@ from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext
 
 from crm.web.access import login_required, requires
-from crm.web.forms import form_status, submit_form
-from crm.web.views import actor, apply_action, flash_error, int_arg, translate
+from crm.web.forms import apply_action, form_status, submit_form
+from crm.web.views import actor, int_arg, translate
 from crm.web.htmx import redirect_after_post, render
 from crm.db import get_session
 from crm.forms.distribution import ApproveForm, RequestForm
@@ -54,18 +54,8 @@ def index():
 @bp.route("/<int:request_id>/cancel", methods=["POST"])
 @login_required
 def cancel(request_id: int):
-    session = get_session()
-    try:
-        requests_svc.cancel_request(session, actor=actor(), request_id=request_id)
-        session.commit()
-        flash(gettext("Request cancelled."), "success")
-    except DomainError as e:
-        session.rollback()
-        if e.status == 404:
-            from flask import abort
-
-            abort(404)
-        flash_error(e)
+    apply_action(lambda session: requests_svc.cancel_request(session, actor=actor(), request_id=request_id),
+                 gettext("Request cancelled."))
     return redirect_after_post(url_for("requests.index"))
 
 
@@ -95,7 +85,6 @@ def reject(request_id: int):
 @bp.route("/bulk", methods=["POST"])
 @requires(Role.ADMIN)
 def bulk():
-    session = get_session()
     ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
     action = request.form.get("action")
     if action not in ("approve", "reject"):
@@ -106,16 +95,15 @@ def bulk():
         # A reason typed and Enter pressed must never approve the selection.
         flash(gettext("You typed a rejection reason: use Reject selected, or clear the reason to approve."), "error")
         return redirect_after_post(url_for("requests.index"))
-    try:
-        results = requests_svc.bulk_decide(session, actor=actor(), request_ids=ids, approve=approve, reason=request.form.get("reason", ""),
-                                  tz=current_app.config["CRM_TIMEZONE"])
-        session.commit()
-        ok = sum(1 for r in results if r.ok)
-        flash(gettext("%(ok)s of %(n)s requests done.", ok=ok, n=len(results)), "success" if ok == len(results) else "info")
-        for r in results:
-            if not r.ok:
-                flash(gettext("Request #%(id)s: %(why)s", id=r.request_id, why=translate(DomainError(r.message, **(r.params or {})))), "error")
-    except DomainError as e:
-        session.rollback()
-        flash_error(e)
+    apply_action(lambda session: requests_svc.bulk_decide(session, actor=actor(), request_ids=ids, approve=approve,
+                                                           reason=request.form.get("reason", ""), tz=current_app.config["CRM_TIMEZONE"]),
+                 _flash_bulk_results)
     return redirect_after_post(url_for("requests.index"))
+
+
+def _flash_bulk_results(results) -> None:
+    ok = sum(1 for r in results if r.ok)
+    flash(gettext("%(ok)s of %(n)s requests done.", ok=ok, n=len(results)), "success" if ok == len(results) else "info")
+    for r in results:
+        if not r.ok:
+            flash(gettext("Request #%(id)s: %(why)s", id=r.request_id, why=translate(DomainError(r.message, **(r.params or {})))), "error")
