@@ -34,6 +34,19 @@ def attach_error(form: FlaskForm, error: DomainError) -> None:
         form.form_errors.append(translate(error))
 
 
+def _commit(action: Callable[[Session], T]) -> tuple[T | None, DomainError | None]:
+    """Run one service call in the request's session and commit; a domain
+    error rolls everything back and is returned."""
+    session = get_session()
+    try:
+        result = action(session)
+        session.commit()
+    except DomainError as error:
+        session.rollback()
+        return None, error
+    return result, None
+
+
 def submit_form(form: FlaskForm, action: Callable[[Session], T], *, redirect_to: str | Callable[[T], str],
                 success: str | Callable[[T], str] | None = None,
                 after_commit: Callable[[T], None] | None = None) -> Response | None:
@@ -44,12 +57,8 @@ def submit_form(form: FlaskForm, action: Callable[[Session], T], *, redirect_to:
     the caller renders it again with `form_status(form)`."""
     if not form.validate_on_submit():
         return None
-    session = get_session()
-    try:
-        result = action(session)
-        session.commit()
-    except DomainError as error:
-        session.rollback()
+    result, error = _commit(action)
+    if error is not None:
         attach_error(form, error)
         return None
     if after_commit is not None:
@@ -66,12 +75,8 @@ def apply_action(action: Callable[[Session], T], success: str | Callable[[T], st
     result that may flash by itself and return None); or roll back and flash
     the domain error in the user's language. A record that does not exist or
     is not the user's answers 404, like a page would."""
-    session = get_session()
-    try:
-        result = action(session)
-        session.commit()
-    except DomainError as error:
-        session.rollback()
+    result, error = _commit(action)
+    if error is not None:
         if error.status == 404:
             abort(404)
         flash(translate(error), "error")
