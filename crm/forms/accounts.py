@@ -7,9 +7,9 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 from crm.forms import REQUIRED
 from crm.forms import strip as _strip
 from crm.i18n import LOCALE_NAMES
+from crm.services.accounts.hierarchy import ROLE_LABELS
 from crm.services.accounts.users import EMAIL_MAX, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
 
-ROLE_LABELS = {"staff": _l("Staff"), "admin": _l("Admin"), "master_admin": _l("Master admin")}
 
 
 class UserForm(FlaskForm):
@@ -35,7 +35,7 @@ class UserForm(FlaskForm):
     )
 
     def set_roles(self, roles):
-        self.role.choices = [SelectChoice(r.value, ROLE_LABELS[r.value]) for r in roles]
+        self.role.choices = [SelectChoice(r.value, _l(ROLE_LABELS[r.value])) for r in roles]
 
     def validate_role(self, field):
         from wtforms.validators import ValidationError

@@ -18,6 +18,7 @@ from crm.db import utcnow
 from crm.i18n import N_, translator
 from crm.models import JobRun, User
 from crm.services.errors import ValidationFailed
+from crm.services.accounts.hierarchy import ROLE_LABELS
 from crm.services.accounts.users import UserFilter, filter_users
 
 FORMATS = ("csv", "xlsx")
@@ -101,7 +102,6 @@ def iter_keyset(session: Session, stmt, key, size: int = 1000):
 
 
 USER_EXPORT_HEADER = ("ID", N_("Name"), N_("Email"), N_("Role"), N_("Active"), N_("Language"), N_("Created"), N_("Last sign-in"))
-ROLE_NAMES = {"staff": N_("Staff"), "admin": N_("Admin"), "master_admin": N_("Master admin")}
 
 
 def export_users(session: Session, run: JobRun, out_dir: Path, *, tz: str, progress: Progress | None = None) -> Path:
@@ -120,7 +120,7 @@ def export_users(session: Session, run: JobRun, out_dir: Path, *, tz: str, progr
     creator = session.get(User, run.created_by_id) if run.created_by_id else None
     tr = translator(creator.locale if creator else None)
     yes, no = tr(N_("yes")), tr(N_("no"))
-    roles = {k: tr(v) for k, v in ROLE_NAMES.items()}
+    roles = {k: tr(v) for k, v in ROLE_LABELS.items()}
 
     def rows():
         for i, user in enumerate(iter_keyset(session, stmt, User.id), start=1):

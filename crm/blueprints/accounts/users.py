@@ -8,7 +8,7 @@ from crm.web.forms import apply_action, form_status, submit_form
 from crm.web.views import actor, int_arg, safe_next
 from crm.web.htmx import redirect_after_post, render
 from crm.db import get_session
-from crm.forms.accounts import ROLE_LABELS, NewUserForm, UserForm
+from crm.forms.accounts import NewUserForm, UserForm
 from crm.jobs import enqueue_run
 from crm.jobs.exports import export_users
 from crm.models import Role
@@ -35,7 +35,7 @@ def _filter() -> svc.UserFilter:
 def index():
     flt = _filter()
     page = svc.list_users(get_session(), flt, page=int_arg("page", 1), per_page=current_app.config["CRM_PAGE_SIZE"])
-    return render("accounts/users.html", block="results", page=page, flt=flt, roles=ROLE_LABELS, me=actor(), can_manage=hierarchy.can_manage)
+    return render("accounts/users.html", block="results", page=page, flt=flt, roles=[r.value for r in Role], me=actor(), can_manage=hierarchy.can_manage)
 
 
 def _user_form(user=None, form_class=UserForm) -> UserForm:

@@ -11,6 +11,8 @@ from crm.models import Role, User
 from crm.services.actor import Actor, require_role
 from crm.services.errors import PermissionDenied
 
+ROLE_LABELS = {Role.STAFF.value: N_("Staff"), Role.ADMIN.value: N_("Admin"), Role.MASTER_ADMIN.value: N_("Master admin")}  # msgids
+
 _ADMINS_ONLY = N_("Only admins can manage users.")
 
 
