@@ -11,6 +11,7 @@ from crm.jobs.reaper import reap_dead_runs
 from crm.models import CustomerDatabase, JobRun
 from crm.redis_conn import get_redis
 from crm.services.jobs import DEAD_MESSAGE
+from tests.html import parse
 from tests.conftest import login, make_product, make_user
 
 
@@ -63,7 +64,7 @@ def test_reaper_fails_dead_runs_only_and_the_page_view_writes_nothing(live_app, 
     client = live_app.test_client()
     login(client, admin)
     page = client.get(f"/databases/{crashed_db.id}")
-    assert page.status_code == 200 and 'id="database-%s-progress"' % crashed_db.id in page.get_data(as_text=True)
+    assert page.status_code == 200 and parse(page.data).by_id(f"database-{crashed_db.id}-progress") is not None
     live_db.expire_all()
     assert live_db.get(JobRun, crashed.id).status == JobRun.RUNNING
     live_db.rollback()  # SQLite: the test's own transaction holds the write lock
@@ -82,5 +83,5 @@ def test_reaper_fails_dead_runs_only_and_the_page_view_writes_nothing(live_app, 
     live_db.rollback()
     assert reap_dead_runs(redis_url, queue_name) == 0  # idempotent
 
-    page = client.get(f"/databases/{crashed_db.id}").get_data(as_text=True)
-    assert 'id="database-error"' in page
+    page = parse(client.get(f"/databases/{crashed_db.id}").data)
+    assert page.by_id("database-error") is not None and page.by_id(f"database-{crashed_db.id}-progress") is None

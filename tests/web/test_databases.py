@@ -5,6 +5,7 @@ from sqlalchemy import select
 from crm.services.distribution import batches as batches_svc
 from crm.services.distribution import requests as requests_svc
 from crm.services.records import toggles
+from tests.html import parse
 from tests.conftest import login, make_product, make_records, make_user
 
 
@@ -49,7 +50,6 @@ def test_upload_when_the_queue_is_down_fails_clearly(app_factory, db, tmp_path):
 def test_mapping_never_preselects_one_column_for_two_fields(client, db):
     """No username-like header: the username field asks for a choice (required)
     instead of defaulting to the first column, which the name field already uses."""
-    import re
 
     from crm.models import CustomerDatabase
 
@@ -61,13 +61,12 @@ def test_mapping_never_preselects_one_column_for_two_fields(client, db):
     db.add(database)
     db.flush()
     login(client, admin)
-    page = client.get(f"/databases/{database.id}").get_data(as_text=True)
-    username = re.search(r'<select id="map-username"[^>]*>(.*?)</select>', page, re.S)
-    assert username and "required" in page.split('id="map-username"')[1].split(">")[0]
-    assert '<option value="" selected>Choose a column</option>' in username.group(1)
-    assert "selected" not in username.group(1).split("Choose a column")[1]
-    name = re.search(r'<select id="map-name"[^>]*>(.*?)</select>', page, re.S).group(1)
-    assert '<option value="Nama" selected>' in name
+    page = parse(client.get(f"/databases/{database.id}").data)
+    username = page.one("select#map-username")
+    assert "required" in username.attrs
+    assert [(o.get("value"), "selected" in o.attrs) for o in username.find_all("option")] == [("", True), ("Nama", False), ("HP", False)]
+    assert username.find("option").text() == "Choose a column"
+    assert [o.get("value") for o in page.one("select#map-name").find_all("option[selected]")] == ["Nama"]
     r = client.post(f"/databases/{database.id}/mapping", data={"username": "", "name": "Nama", "phone": "HP"}, follow_redirects=True)
     assert "Choose the column that holds the username." in r.get_data(as_text=True)
 
@@ -80,11 +79,11 @@ def test_revert_offered_only_while_nothing_was_handed_out(client, db):
     product = make_product(db, "Revertable")
     database = make_records(db, product, 3)
     login(client, admin)
-    page = client.get(f"/databases/{database.id}").get_data(as_text=True)
-    assert 'id="database-revert"' in page and "data-confirm=" in page.split('id="database-revert"')[1].split(">")[0]
+    page = parse(client.get(f"/databases/{database.id}").data)
+    assert page.by_id("database-revert").get("data-confirm")
     req = requests_svc.create_request(db, actor=staff, product_id=product.id, quantity=1)
     requests_svc.approve_request(db, actor=admin, request_id=req.id)
     db.flush()
-    page = client.get(f"/databases/{database.id}").get_data(as_text=True)
-    assert 'id="database-revert"' not in page and 'id="database-revert-closed"' in page
+    page = parse(client.get(f"/databases/{database.id}").data)
+    assert page.by_id("database-revert") is None and page.by_id("database-revert-closed") is not None
     assert db.get(CustomerDatabase, database.id).status == "done"
