@@ -6,12 +6,13 @@ import functools
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, render_template, request, session, url_for
-from flask_babel import format_datetime, get_locale, get_timezone, gettext
+from flask_babel import format_datetime, get_locale, get_timezone
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from crm.i18n import LOCALE_NAMES
+from crm.services.accounts.hierarchy import ROLE_LABELS
 from crm.web.i18n import msg, template_gettext, template_ngettext
 
 
@@ -59,17 +60,19 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = _datetime
     app.jinja_env.globals["msg"] = msg
 
+    from crm.services.records import statuses
+
     def status_label(field: str, value: str | None) -> str:
-        """WhatsApp / respond status as staff call it ("ada", "ceklis1" stay as is)."""
-        if not value:
-            return "–"
-        labels = {("wa", "tidak"): gettext("no WA"), ("respond", "ya"): gettext("replied"), ("respond", "tidak"): gettext("no reply")}
-        return labels.get((field, value), value)
+        """A record's WhatsApp / respond status as staff call it, in the reader's
+        language (the labels: crm.services.records.statuses; unset: "not set")."""
+        return msg(statuses.label(field, value))
 
     def role_label(role: str) -> str:
-        return {"staff": gettext("Staff"), "admin": gettext("Admin"), "master_admin": gettext("Master admin")}.get(role, role)
+        """A role's name in the reader's language (the labels: crm.services.accounts.hierarchy)."""
+        return msg(ROLE_LABELS[role]) if role in ROLE_LABELS else role
 
     app.jinja_env.globals["status_label"] = status_label
+    app.jinja_env.globals["record_statuses"] = statuses.FIELDS  # the vocabulary, for filters and toggles
     app.jinja_env.globals["role_label"] = role_label
     app.jinja_env.filters["msg"] = msg
 

@@ -48,24 +48,29 @@ def test_tapping_toggles_updates_row_and_counts_without_reload(live_server, live
     page.evaluate("window.__noReload = true")
     row = page.locator(f"#record-{first.id}-row")
     counts = page.locator(f"#batch-{batch.id}-counts")
-    expect(counts.locator('[data-count="ada"]')).to_have_text("ada 0")
+    expect(counts.locator('[data-count="wa-ada"]')).to_have_text("ada 0")
 
     row.locator('button[data-field="wa"][data-value="ada"]').tap()
     expect(row.locator('button[data-field="wa"][data-value="ada"]')).to_have_attribute("aria-pressed", "true")
-    expect(counts.locator('[data-count="ada"]')).to_have_text("ada 1")
+    expect(counts.locator('[data-count="wa-ada"]')).to_have_text("ada 1")
     expect(counts.locator('[data-count="percent"]')).to_contain_text("1/5")
 
     row = page.locator(f"#record-{first.id}-row")
     row.locator('button[data-field="respond"][data-value="ya"]').tap()
-    expect(counts.locator('[data-count="ya"]')).to_contain_text("1")
+    expect(counts.locator('[data-count="respond-ya"]')).to_contain_text("1")
     # switching to ceklis1 moves the count
     page.locator(f"#record-{first.id}-row").locator('button[data-field="wa"][data-value="ceklis1"]').tap()
-    expect(counts.locator('[data-count="ceklis1"]')).to_have_text("ceklis1 1")
-    expect(counts.locator('[data-count="ada"]')).to_have_text("ada 0")
+    expect(counts.locator('[data-count="wa-ceklis1"]')).to_have_text("ceklis1 1")
+    expect(counts.locator('[data-count="wa-ada"]')).to_have_text("ada 0")
     # tapping the active one clears it
     page.locator(f"#record-{first.id}-row").locator('button[data-field="wa"][data-value="ceklis1"]').tap()
-    expect(counts.locator('[data-count="ceklis1"]')).to_have_text("ceklis1 0")
+    expect(counts.locator('[data-count="wa-ceklis1"]')).to_have_text("ceklis1 0")
     assert page.evaluate("window.__noReload") is True
+
+    # every tap target of the row is at least 44 px on a phone
+    for target in page.locator(f"#record-{first.id}-row").locator("button, a").all():
+        box = target.bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44, (target.inner_text(), box)
 
     # the WhatsApp link and the copy button
     link = page.locator(f"#record-{first.id}-row a.btn-wa")
@@ -109,3 +114,26 @@ def test_next_page_shows_the_top_of_the_list(live_server, live_db, page, console
     first_row = page.locator("#batch-records li.record").first
     expect(first_row).to_be_in_viewport()
     assert console_errors == []
+
+
+def test_a_refused_tap_keeps_the_row_and_says_why(live_server, live_db, page, console_errors):
+    """A 422 (here: a status the server does not know) swaps the row with the
+    message inside it; the row keeps working and the counts stay as they were."""
+    from playwright.sync_api import expect
+
+    staff, batch, first = staff_with_batch(live_db, "Refused", size=3)
+    base = live_server
+    sign_in(page, base, staff)
+    page.goto(f"{base}/my/batches/{batch.id}")
+    page.route("**/my/records/**", lambda route: route.continue_(post_data=route.request.post_data.replace("wa%3Aada", "wa%3Anope")))
+    row = page.locator(f"#record-{first.id}-row")
+    row.locator('button[data-field="wa"][data-value="ada"]').tap()
+    expect(row.locator(".record-error")).to_have_text("Status tidak dikenal.")
+    expect(row.locator('button[data-field="wa"][data-value="ada"]')).to_have_attribute("aria-pressed", "false")
+    expect(page.locator(f"#batch-{batch.id}-counts [data-count=percent]")).to_contain_text("0/3")
+    page.unroute("**/my/records/**")
+    row.locator('button[data-field="wa"][data-value="ada"]').tap()
+    expect(row.locator('button[data-field="wa"][data-value="ada"]')).to_have_attribute("aria-pressed", "true")
+    expect(row.locator(".record-error")).to_have_count(0)
+    expect(page.locator(f"#batch-{batch.id}-counts [data-count=percent]")).to_contain_text("1/3")
+    assert not [e for e in console_errors if "Content Security Policy" in e or "uncaught" in e], console_errors

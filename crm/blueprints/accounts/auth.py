@@ -11,7 +11,7 @@ from crm.web.views import actor, safe_next
 from crm.web.htmx import redirect_after_post, render
 from crm.db import get_session
 from crm.forms.accounts import LoginForm, PasswordChangeForm, PreferencesForm
-from crm.i18n import LOCALES
+from crm.i18n import LOCALES, N_
 from crm.services.accounts import users as user_service
 from crm.services.accounts import auth as accounts_auth
 from crm.web.throttle import login_throttle
@@ -69,7 +69,7 @@ def account():
     password_form = PasswordChangeForm(prefix="pw")
     done = submit_form(prefs, lambda session: accounts_auth.update_preferences(session, user=user, name=prefs.name.data,
                                                                                locale=prefs.locale.data),
-                       success=lambda saved: _in_locale(saved.locale, "Saved."), redirect_to=url_for("auth.account"))
+                       success=lambda saved: _in_locale(saved.locale, N_("Saved.")), redirect_to=url_for("auth.account"))
     return done or render("accounts/account.html", prefs=prefs, password_form=password_form, status=form_status(prefs))
 
 

@@ -23,8 +23,8 @@ from crm.services.records.statuses import RESPOND_FILTERS, WA_FILTERS, status_fi
 from crm.services.text_search import LIKE_ESCAPE, contains
 
 
-audit.register_action("request.reject", N_("Request rejected"))
 audit.register_action("records.reassign", N_("Records reassigned"))
+audit.register_action("records.return", N_("Records returned to the pool"))
 
 
 @dataclass(frozen=True)

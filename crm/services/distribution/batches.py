@@ -6,91 +6,104 @@ import functools
 from collections import namedtuple
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, case, func, or_, select, true
+from sqlalchemy import bindparam, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from crm.i18n import N_
 from crm.models import Batch, CustomerRecord, Product
 from crm.services.actor import Actor
 from crm.services.errors import NotFound, ValidationFailed
-from crm.services.pagination import Page, clamp_page, paginate
+from crm.services.pagination import Page, clamp_page
+from crm.services.records import regions
+from crm.services.records.counts import StatusCounts, count_columns, worked_column
 from crm.services.records.statuses import RESPOND_FILTERS, WA_FILTERS
 from crm.services.text_search import LIKE_ESCAPE, contains
 
 TITLE_MAX = 120
 
+# Read-only views of a batch and its product for the staff pages (rows, not ORM
+# objects: the batch page, the cards and every tap read them, and loading
+# entities costs more than the query).
+BatchRow = namedtuple("BatchRow", "id staff_id product_id kind title pinned created_at")
+ProductRow = namedtuple("ProductRow", "id name archived wa_template")
+
 
 @dataclass
 class BatchCard:
-    batch: Batch | BatchRow
+    batch: BatchRow
     product_name: str
-    size: int
-    wa_ada: int
-    wa_ceklis1: int
-    wa_tidak: int
-    resp_ya: int
-    resp_tidak: int
+    counts: StatusCounts
+
+    @property
+    def size(self) -> int:
+        return self.counts.size
 
     @property
     def worked(self) -> int:
-        return self.wa_ada + self.wa_ceklis1 + self.wa_tidak
+        return self.counts.worked
 
     @property
     def percent(self) -> int:
-        return int(self.worked * 100 / self.size) if self.size else 0
+        return self.counts.percent
 
     @property
     def finished(self) -> bool:
-        return self.size > 0 and self.worked >= self.size
+        return self.counts.finished
 
-
-def _count_columns():
-    r = CustomerRecord
-    return (
-        func.count(r.id).label("size"),
-        func.sum(case((r.wa_status == "ada", 1), else_=0)).label("ada"),
-        func.sum(case((r.wa_status == "ceklis1", 1), else_=0)).label("ceklis1"),
-        func.sum(case((r.wa_status == "tidak", 1), else_=0)).label("tidak"),
-        func.sum(case((r.respond_status == "ya", 1), else_=0)).label("ya"),
-        func.sum(case((r.respond_status == "tidak", 1), else_=0)).label("rtidak"),
-    )
-
-
-def _card(row) -> BatchCard:
-    batch, product_name, size, ada, c1, tidak, ya, rtidak = row
-    return BatchCard(batch, product_name, int(size or 0), int(ada or 0), int(c1 or 0), int(tidak or 0), int(ya or 0), int(rtidak or 0))
+    # Single counts by name, for code that asks for one.
+    wa_ada = property(lambda self: self.counts.count("wa", "ada"))
+    wa_ceklis1 = property(lambda self: self.counts.count("wa", "ceklis1"))
+    wa_tidak = property(lambda self: self.counts.count("wa", "tidak"))
+    resp_ya = property(lambda self: self.counts.count("respond", "ya"))
+    resp_tidak = property(lambda self: self.counts.count("respond", "tidak"))
 
 
 SORTS = ("date", "size", "completion")
 
 
-def list_batches(session: Session, *, staff: Actor, product_id: int | None = None, unfinished: bool = False,
-                 sort: str = "date", page: int | None = 1, per_page: int = 12) -> Page[BatchCard]:
-    counts = (
-        select(CustomerRecord.batch_id.label("batch_id"), *_count_columns())
-        .where(CustomerRecord.assigned_to_id == staff.id)
-        .group_by(CustomerRecord.batch_id)
-        .subquery()
-    )
-    worked = counts.c.ada + counts.c.ceklis1 + counts.c.tidak
+@functools.cache
+def _list_stmt(by_product: bool, unfinished: bool, sort: str):
+    """The staff member's batch cards for one filter shape, built once with bind
+    parameters; each row also carries the number of matching batches (a window
+    count: the aggregate runs once for the page and its total)."""
+    r = CustomerRecord
+    staff_id = bindparam("staff_id")
+    counts = select(r.batch_id.label("batch_id"), *count_columns()).where(r.assigned_to_id == staff_id).group_by(r.batch_id).subquery()
+    worked = worked_column(counts)
     stmt = (
-        select(Batch, Product.name, counts.c.size, counts.c.ada, counts.c.ceklis1, counts.c.tidak, counts.c.ya, counts.c.rtidak)
+        select(Batch.id, Batch.staff_id, Batch.product_id, Batch.kind, Batch.title, Batch.pinned, Batch.created_at, Product.name,
+               *(c for c in counts.c if c.name != "batch_id"), func.count().over().label("total"))
         .join(counts, counts.c.batch_id == Batch.id)
         .join(Product, Product.id == Batch.product_id)
-        .where(Batch.staff_id == staff.id)
+        .where(Batch.staff_id == staff_id)
     )
-    if product_id:
-        stmt = stmt.where(Batch.product_id == product_id)
+    if by_product:
+        stmt = stmt.where(Batch.product_id == bindparam("product_id"))
     if unfinished:
         stmt = stmt.where(worked < counts.c.size)
     order = {
         "date": [Batch.created_at.desc()],
         "size": [counts.c.size.desc()],
         "completion": [(worked * 1.0 / counts.c.size).asc()],
-    }.get(sort, [Batch.created_at.desc()])
-    stmt = stmt.order_by(Batch.pinned.desc(), *order, Batch.id.desc())
-    result = paginate(session, stmt, page, per_page, scalars=False)
-    return Page([_card(r) for r in result.items], result.page, result.per_page, result.total)
+    }[sort]
+    return stmt.order_by(Batch.pinned.desc(), *order, Batch.id.desc()).limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+def list_batches(session: Session, *, staff: Actor, product_id: int | None = None, unfinished: bool = False,
+                 sort: str = "date", page: int | None = 1, per_page: int = 12) -> Page[BatchCard]:
+    """The staff member's batches as cards (plain rows), pinned first."""
+    stmt = _list_stmt(bool(product_id), unfinished, sort if sort in SORTS else "date")
+    params = {"staff_id": staff.id, "product_id": product_id}
+    page, per_page = clamp_page(page, per_page)
+    conn = session.connection()
+    rows = conn.execute(stmt, {**params, "limit": per_page, "offset": (page - 1) * per_page}).all()
+    if not rows and page > 1:  # past the end: the last page, as paginate() does
+        total = conn.execute(stmt, {**params, "limit": 1, "offset": 0}).first()
+        page = max(1, -(-(total.total if total else 0) // per_page))
+        rows = conn.execute(stmt, {**params, "limit": per_page, "offset": (page - 1) * per_page}).all()
+    total = rows[0].total if rows else 0
+    n = len(BatchRow._fields)
+    return Page([BatchCard(BatchRow._make(row[:n]), row[n], StatusCounts.from_row(row[n + 1:-1])) for row in rows], page, per_page, total)
 
 
 def get_batch(session: Session, *, staff: Actor, batch_id: int) -> Batch:
@@ -100,19 +113,12 @@ def get_batch(session: Session, *, staff: Actor, batch_id: int) -> Batch:
     return batch
 
 
-# Read-only views of a batch and its product for the staff batch page (rows, not
-# ORM objects: the page and every tap read them, and loading entities costs more
-# than the query).
-BatchRow = namedtuple("BatchRow", "id staff_id product_id kind title pinned created_at")
-ProductRow = namedtuple("ProductRow", "id name archived wa_template")
-
-
 @functools.cache
 def _open_batch_stmt():
     """Built once, with bind parameters: no per-call construction or cache-key work."""
     r = CustomerRecord
     batch_id, staff_id = bindparam("batch_id"), bindparam("staff_id")
-    counts = select(*_count_columns()).where(r.batch_id == batch_id, r.assigned_to_id == staff_id).subquery()
+    counts = select(*count_columns()).where(r.batch_id == batch_id, r.assigned_to_id == staff_id).subquery()
     return (
         select(Batch.id, Batch.staff_id, Batch.product_id, Batch.kind, Batch.title, Batch.pinned, Batch.created_at,
                Product.id, Product.name, Product.archived, Product.wa_template, *counts.c)
@@ -128,7 +134,31 @@ def open_batch(session: Session, *, staff: Actor, batch_id: int) -> tuple[BatchC
     if row is None:
         raise NotFound(N_("Batch not found."))
     batch, product = BatchRow._make(row[:7]), ProductRow._make(row[7:11])
-    return _card((batch, product.name, *row[11:])), product
+    return BatchCard(batch, product.name, StatusCounts.from_row(row[11:])), product
+
+
+# The batch as a region of record rows (crm.services.records.regions): a toggle
+# on the batch page answers the row and these counts.
+
+@functools.cache
+def _batch_counts_stmt():
+    r = CustomerRecord
+    return select(*count_columns()).where(r.batch_id == bindparam("batch_id"), r.assigned_to_id == bindparam("staff_id"))
+
+
+def _batch_holds(_session: Session, staff: Actor, record, batch_id: int) -> bool:
+    # A record's batch is its assignee's (the hand-out and reassignment keep it
+    # so), and the counts below only ever count the staff member's own records.
+    return record.assigned_to_id == staff.id and record.batch_id == batch_id
+
+
+def batch_counts(session: Session, staff: Actor, batch_id: int) -> StatusCounts:
+    """The counts of the staff member's records in the batch."""
+    row = session.connection().execute(_batch_counts_stmt(), {"batch_id": batch_id, "staff_id": staff.id}).one()
+    return StatusCounts.from_row(row)
+
+
+regions.register("batch", contains=_batch_holds, counts=batch_counts)
 
 
 RecordRow = namedtuple("RecordRow", "id username name phone wa_status respond_status batch_id product_id")

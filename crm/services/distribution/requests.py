@@ -26,6 +26,7 @@ NOTE_MAX = 500
 
 
 audit.register_action("request.approve", N_("Request approved"))
+audit.register_action("request.reject", N_("Request rejected"))
 
 
 def create_request(session: Session, *, actor: Actor, product_id: int | None, quantity: int | None, note: str = "") -> RecordRequest:

@@ -6,6 +6,7 @@ from crm.models import CustomerRecord, RecordRequest
 from crm.services.distribution import batches as batches_svc
 from crm.services.distribution import requests as requests_svc
 from tests.conftest import login, make_product, make_records, make_user
+from tests.html import parse
 
 
 def _setup(db, n=5):
@@ -20,6 +21,12 @@ def _setup(db, n=5):
     return product, staff, other, admin, batch, records
 
 
+def _tap(client, rid, choice, batch, **extra):
+    """A toggle as the batch page posts it (htmx unless told otherwise)."""
+    headers = extra.pop("headers", {"HX-Request": "true"})
+    return client.post(f"/my/records/{rid}/status", data={"set": choice, "region": f"batch:{batch.id}", **extra}, headers=headers)
+
+
 def test_batch_pages_full_and_fragment(client, db):
     product, staff, other, admin, batch, records = _setup(db)
     login(client, staff)
@@ -28,32 +35,44 @@ def test_batch_pages_full_and_fragment(client, db):
     frag = client.get("/my/batches?sort=size", headers={"HX-Request": "true"})
     assert b"<html" not in frag.data and b'id="batches-cards"' in frag.data and "HX-Request" in frag.headers["Vary"]
     full = client.get(f"/my/batches/{batch.id}")
-    html = full.get_data(as_text=True)
-    assert full.status_code == 200 and "<html" in html
+    assert full.status_code == 200 and b"<html" in full.data and "HX-Request" in full.headers["Vary"]
+    doc = parse(full.data)
     r = records[0]
-    assert f'id="record-{r.id}-row"' in html
-    assert f"https://wa.me/{r.phone}?text=Halo%20Cust%200%20%28cust-000000%29" in html
-    assert 'WhatsApp</a><button type="button" class="btn btn-ghost" data-copy=""' in html and ">Salin link</button>" in html and 'data-copied="Tersalin!"' in html
+    row = doc.by_id(f"record-{r.id}-row")
+    assert row is not None and row.tag == "li" and row.parent.get("class") == "records"
+    link = row.one("a.btn-wa")
+    assert link.get("href") == f"https://wa.me/{r.phone}?text=Halo%20Cust%200%20%28cust-000000%29"
+    assert link.get("target") == "_blank" and "noopener" in link.get("rel")
+    # the copy button sits right after the link it copies (app.js copies its previous sibling's href)
+    copy = row.one("button[data-copy]")
+    assert copy.previous_element() is link and copy.text() == "Salin link" and copy.get("data-copied") == "Tersalin!"
     frag = client.get(f"/my/batches/{batch.id}?q=cust-000001", headers={"HX-Request": "true"})
     body = frag.get_data(as_text=True)
-    assert "<html" not in body and 'id="batch-records"' in body and "cust-000001" in body and "cust-000002" not in body
+    assert "<html" not in body and "HX-Request" in frag.headers["Vary"]
+    doc = parse(body)
+    assert [e.get("id") for e in doc.elements] == ["batch-records"]
+    assert [li.find("strong.username").text() for li in doc.find_all("li.record")] == ["cust-000001"]
 
 
 def test_toggle_fragment_swaps_row_and_counts(client, db):
     product, staff, other, admin, batch, records = _setup(db)
     login(client, staff)
     rid = records[0].id
-    r = client.post(f"/my/records/{rid}/status", data={"field": "wa", "value": "ada"}, headers={"HX-Request": "true"})
-    body = r.get_data(as_text=True)
-    assert r.status_code == 200 and "<html" not in body and "HX-Request" in r.headers["Vary"]
-    assert body.lstrip().startswith(f'<li class="record" id="record-{rid}-row"')
-    assert 'aria-pressed="true"' in body and 'data-value="ada"' in body
-    assert f'id="batch-{batch.id}-counts" class="batch-counts" hx-swap-oob="true"' in body
-    assert "ada 1" in body and "1/5" in body
+    r = _tap(client, rid, "wa:ada", batch)
+    assert r.status_code == 200 and b"<html" not in r.data and "HX-Request" in r.headers["Vary"]
+    doc = parse(r.data)
+    row, counts = doc.elements
+    assert row.tag == "li" and row.get("id") == f"record-{rid}-row"
+    form = row.one("form.toggles")
+    assert form.get("hx-target") == "closest li" and form.get("hx-swap") == "outerHTML" and form.get("hx-post") == form.get("action")
+    ada = row.one("button[data-field=wa][data-value=ada]")
+    assert ada.get("aria-pressed") == "true" and ada.get("value") == "wa:"  # tapping it again clears
+    assert counts.get("id") == f"batch-{batch.id}-counts" and counts.get("hx-swap-oob") == "true"
+    assert counts.one("[data-count=wa-ada]").text() == "ada 1" and "1/5" in counts.one("[data-count=percent]").text()
     db.expire_all()
     assert db.get(CustomerRecord, rid).wa_status == "ada"
     # tapping the active value clears it
-    client.post(f"/my/records/{rid}/status", data={"field": "wa", "value": ""}, headers={"HX-Request": "true"})
+    _tap(client, rid, "wa:", batch)
     db.expire_all()
     assert db.get(CustomerRecord, rid).wa_status is None
 
@@ -62,13 +81,13 @@ def test_toggle_without_javascript_redirects_to_the_page(client, db):
     product, staff, other, admin, batch, records = _setup(db)
     login(client, staff)
     rid = records[1].id
-    r = client.post(f"/my/records/{rid}/status", data={"field": "respond", "value": "ya", "next": f"/my/batches/{batch.id}?page=1"})
-    assert r.status_code == 303 and r.headers["Location"] == f"/my/batches/{batch.id}?page=1"
+    r = _tap(client, rid, "respond:ya", batch, next=f"/my/batches/{batch.id}?page=1", headers={})
+    assert r.status_code == 303 and r.headers["Location"] == f"/my/batches/{batch.id}?page=1#record-{rid}-row"
     db.expire_all()
     assert db.get(CustomerRecord, rid).respond_status == "ya"
     page = client.get(r.headers["Location"])
     assert b"<html" in page.data
-    bad = client.post(f"/my/records/{rid}/status", data={"field": "wa", "value": "nope"}, headers={"HX-Request": "true"})
+    bad = _tap(client, rid, "wa:nope", batch)
     assert bad.status_code == 422
 
 
@@ -77,10 +96,10 @@ def test_other_staff_get_404_and_change_nothing(client, db):
     login(client, other)
     rid = records[0].id
     assert client.get(f"/my/batches/{batch.id}").status_code == 404
-    gone = client.post(f"/my/records/{rid}/status", data={"field": "wa", "value": "ada"}, headers={"HX-Request": "true"})
+    gone = _tap(client, rid, "wa:ada", batch)
     # htmx: the row is replaced by a notice (e.g. the record was reassigned meanwhile), nothing of it is shown
     assert gone.status_code == 200 and f'id="record-{rid}-row"'.encode() in gone.data and records[0].username.encode() not in gone.data
-    assert client.post(f"/my/records/{rid}/status", data={"field": "wa", "value": "ada"}).status_code == 404
+    assert _tap(client, rid, "wa:ada", batch, headers={}).status_code == 404
     assert client.post(f"/my/batches/{batch.id}/title", data={"title": "mine now"}).status_code == 404
     assert client.post(f"/my/batches/{batch.id}/pin", data={"pinned": "1"}).status_code == 404
     assert f"batch-{batch.id}-card".encode() not in client.get("/my/batches").data
@@ -160,14 +179,13 @@ def test_unread_badge_counts_and_clears(client, db):
 
 
 def test_record_rows_escape_customer_data(client, db):
-    """The rows render with autoescape off for speed; every customer value is still escaped."""
+    """Customer values are escaped in the rows of the page and of a toggle's answer."""
     product, staff, other, admin, batch, records = _setup(db)
     record = db.get(CustomerRecord, records[0].id)
     record.username, record.name = '<img src=x onerror=alert(1)>', '"><script>alert(2)</script>'
     db.flush()
     login(client, staff)
-    for r in (client.get(f"/my/batches/{batch.id}"),
-              client.post(f"/my/records/{record.id}/status", data={"field": "wa", "value": "ada"}, headers={"HX-Request": "true"})):
+    for r in (client.get(f"/my/batches/{batch.id}"), _tap(client, record.id, "wa:ada", batch)):
         html = r.get_data(as_text=True)
         assert r.status_code == 200
         assert "<img src=x" not in html and "<script>alert" not in html
