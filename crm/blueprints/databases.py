@@ -15,7 +15,9 @@ from crm.jobs import enqueue_run, live_progress
 from crm.jobs.imports import import_database, inspect_database
 from crm.i18n import N_
 from crm.models import CustomerDatabase, Role
-from crm.services.imports import pipeline as svc
+from crm.services import databases
+from crm.services.databases import revert as revert_svc, stats
+from crm.services.imports import pipeline, rules
 from crm.services import jobs, products
 from crm.services.accounts import users
 from crm.services.errors import DomainError, NotFound
@@ -27,14 +29,14 @@ PROCESSING = (CustomerDatabase.UPLOADED, CustomerDatabase.INSPECTING, CustomerDa
 
 def _upload_form(formdata=True) -> UploadForm:
     form = UploadForm() if formdata else UploadForm(formdata=None)
-    form.product_id.choices = [(p.id, p.name) for p in products.list_products(get_session(), include_archived=False)]
+    form.product_id.choices = products.product_choices(get_session())
     if request.method == "GET" and request.args.get("product"):
         form.product_id.data = int_arg("product")
     return form
 
 
 def _index(form=None, status=200):
-    return render("databases/index.html", overview=svc.overview(get_session()), form=form or _upload_form(False), status=status)
+    return render("databases/index.html", overview=stats.overview(get_session()), form=form or _upload_form(False), status=status)
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -46,7 +48,7 @@ def index():
     upload = request.files.get("file")
 
     def store(session):
-        db = svc.store_upload(session, actor=actor(), product_id=form.product_id.data, file_name=upload.filename,
+        db = pipeline.store_upload(session, actor=actor(), product_id=form.product_id.data, file_name=upload.filename,
                               stream=upload.stream, upload_dir=Path(current_app.config["CRM_UPLOAD_DIR"]),
                               max_bytes=current_app.config["MAX_CONTENT_LENGTH"], name=form.name.data or "")
         db.job_run_id = jobs.create(session, actor=actor(), kind="inspect_database", params={"database_id": db.id}).id
@@ -67,14 +69,14 @@ def _enqueue(func, run_id: int, database_id: int) -> None:
         session = get_session()
         session.rollback()
         error = DomainError(N_("The background worker could not be reached. Please try again in a moment."))
-        svc.mark_failed(session, database_id, error)
+        pipeline.mark_failed(session, database_id, error)
         jobs.fail_run(session, run_id, error.message)
         session.commit()
 
 
 def _get(database_id: int) -> CustomerDatabase:
     try:
-        return svc.get_database(get_session(), database_id, kind="customer")
+        return databases.get_database(get_session(), database_id, kind="customer")
     except NotFound:
         abort(404)
 
@@ -95,11 +97,11 @@ def show(database_id: int):
         return render("databases/show.html", block="progress", db=db, run=run, progress=progress)
     uploader = users.find_user(session, db.uploaded_by_id)
     ctx = {"db": db, "run": run, "progress": progress, "product": products.get_product(session, db.product_id),
-           "reasons": svc.REJECT_REASONS, "uploader": uploader}
+           "reasons": rules.REJECT_REASONS, "uploader": uploader}
     if db.status == CustomerDatabase.DONE:
-        ctx["quality"] = svc.quality(session, db)
-        ctx["can_revert"] = svc.can_revert(session, db)
-        ctx["records"] = svc.list_records(session, database_id=db.id, q=request.args.get("q", "")[:100], page=int_arg("page", 1))
+        ctx["quality"] = stats.quality(session, db)
+        ctx["can_revert"] = revert_svc.can_revert(session, db)
+        ctx["records"] = databases.list_records(session, database_id=db.id, q=request.args.get("q", "")[:100], page=int_arg("page", 1))
         ctx["q"] = request.args.get("q", "")[:100]
     return render("databases/show.html", block="records" if request.args.get("q") is not None or request.args.get("page") else None, **ctx)
 
@@ -108,14 +110,14 @@ def show(database_id: int):
 @requires(Role.ADMIN)
 def mapping(database_id: int):
     db = _get(database_id)
-    choice = svc.Mapping(
+    choice = databases.Mapping(
         username=request.form.get("username", ""),
         name=request.form.get("name") or None,
         phone=request.form.get("phone") or None,
     )
 
     def confirm(session) -> int:
-        svc.confirm_mapping(session, actor=actor(), database_id=db.id, mapping=choice)
+        pipeline.confirm_mapping(session, actor=actor(), database_id=db.id, mapping=choice)
         db.job_run_id = jobs.create(session, actor=actor(), kind="import_database", params={"database_id": db.id}).id
         return db.job_run_id
 
@@ -127,7 +129,7 @@ def mapping(database_id: int):
 @requires(Role.ADMIN)
 def revert(database_id: int):
     _get(database_id)
-    apply_action(lambda s: svc.revert_import(s, actor=actor(), database_id=database_id),
+    apply_action(lambda s: revert_svc.revert_import(s, actor=actor(), database_id=database_id),
                  lambda n: gettext("Import reverted: %(n)s records removed.", n=n))
     return redirect_after_post(url_for("databases.show", database_id=database_id))
 

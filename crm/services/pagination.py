@@ -56,3 +56,18 @@ def paginate(session: Session, stmt: Select, page: int | None, per_page: int | N
     limited = stmt.limit(per_page).offset((page - 1) * per_page)
     items = session.scalars(limited).all() if scalars else session.execute(limited).all()
     return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def window_page(conn, stmt, params: dict, page: int | None, per_page: int | None) -> tuple[list, int, int, int]:
+    """One page of a prepared statement whose rows carry the number of all
+    matching rows in their last column (`count(*) OVER ()`), so the page and
+    its total come from one query; `stmt` takes :limit and :offset. A page
+    past the end gives the last page, as paginate() does. Returns (rows, page,
+    per_page, total)."""
+    page, per_page = clamp_page(page, per_page)
+    rows = conn.execute(stmt, {**params, "limit": per_page, "offset": (page - 1) * per_page}).all()
+    if not rows and page > 1:
+        first = conn.execute(stmt, {**params, "limit": 1, "offset": 0}).first()
+        page = max(1, -(-(first[-1] if first else 0) // per_page))
+        rows = conn.execute(stmt, {**params, "limit": per_page, "offset": (page - 1) * per_page}).all()
+    return rows, page, per_page, (rows[0][-1] if rows else 0)

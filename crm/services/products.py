@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Callable
 from string import Formatter
 from urllib.parse import quote
@@ -59,6 +61,17 @@ def list_products(session: Session, *, include_archived: bool = True) -> list[Pr
     if not include_archived:
         stmt = stmt.where(Product.archived.is_(False))
     return list(session.scalars(stmt))
+
+
+@functools.cache
+def _choices_stmt():
+    return (select(Product.id, Product.name).where(Product.archived.is_(False))
+            .order_by(func.lower(Product.name)))
+
+
+def product_choices(session: Session) -> list[tuple[int, str]]:
+    """(id, name) of the products that take uploads and requests, for a form's select."""
+    return [tuple(row) for row in session.connection().execute(_choices_stmt())]
 
 
 def get_product(session: Session, product_id: int | None, *, active: bool = False) -> Product:

@@ -19,7 +19,7 @@ bp = Blueprint("requests", __name__, url_prefix="/requests")
 
 def _form(formdata=True) -> RequestForm:
     form = RequestForm() if formdata else RequestForm(formdata=None)
-    form.product_id.choices = [(p.id, p.name) for p in products.list_products(get_session(), include_archived=False)]
+    form.product_id.choices = products.product_choices(get_session())
     return form
 
 
@@ -35,8 +35,9 @@ def _page(form=None, status=200):
         available = requests_svc.available_counts(session, list({p.id for _r, _u, p in page.items}))
         return render("distribution/requests/admin.html", block="queue", page=page, loads=loads, available=available, status_filter=flt_status,
                       status=status)
-    mine = requests_svc.list_requests(session, status=None, staff_id=me.id, page=int_arg("page", 1), per_page=20)
-    return render("distribution/requests/staff.html", form=form or _form(False), mine=mine, status=status)
+    mine = requests_svc.list_own_requests(session, staff=me, page=int_arg("page", 1))
+    return render("distribution/requests/staff.html", form=form or _form(False), mine=mine, status_labels=requests_svc.STATUS_LABELS,
+                  max_quantity=requests_svc.MAX_REQUEST, note_max=requests_svc.NOTE_MAX, status=status)
 
 
 @bp.route("", methods=["GET", "POST"])

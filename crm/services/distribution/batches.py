@@ -13,7 +13,7 @@ from crm.i18n import N_
 from crm.models import Batch, CustomerRecord, Product
 from crm.services.actor import Actor
 from crm.services.errors import NotFound, ValidationFailed
-from crm.services.pagination import Page, clamp_page
+from crm.services.pagination import window_page, Page, clamp_page
 from crm.services.records import regions
 from crm.services.records.counts import StatusCounts, count_columns, worked_column
 from crm.services.records.statuses import RESPOND_FILTERS, WA_FILTERS
@@ -94,14 +94,7 @@ def list_batches(session: Session, *, staff: Actor, product_id: int | None = Non
     """The staff member's batches as cards (plain rows), pinned first."""
     stmt = _list_stmt(bool(product_id), unfinished, sort if sort in SORTS else "date")
     params = {"staff_id": staff.id, "product_id": product_id}
-    page, per_page = clamp_page(page, per_page)
-    conn = session.connection()
-    rows = conn.execute(stmt, {**params, "limit": per_page, "offset": (page - 1) * per_page}).all()
-    if not rows and page > 1:  # past the end: the last page, as paginate() does
-        total = conn.execute(stmt, {**params, "limit": 1, "offset": 0}).first()
-        page = max(1, -(-(total.total if total else 0) // per_page))
-        rows = conn.execute(stmt, {**params, "limit": per_page, "offset": (page - 1) * per_page}).all()
-    total = rows[0].total if rows else 0
+    rows, page, per_page, total = window_page(session.connection(), stmt, params, page, per_page)
     n = len(BatchRow._fields)
     return Page([BatchCard(BatchRow._make(row[:n]), row[n], StatusCounts.from_row(row[n + 1:-1])) for row in rows], page, per_page, total)
 

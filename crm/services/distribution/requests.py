@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from collections import namedtuple
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import bindparam, case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,7 +21,7 @@ from crm.services.distribution import BULK_MAX
 from crm.services.distribution.handout import hand_out
 from crm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from crm.services.notifications import notify
-from crm.services.pagination import Page, paginate
+from crm.services.pagination import Page, paginate, window_page
 
 MAX_REQUEST = 5000
 NOTE_MAX = 500
@@ -198,6 +200,32 @@ def list_requests(session: Session, *, status: str | None = RecordRequest.PENDIN
         stmt = stmt.where(RecordRequest.staff_id == staff_id)
     order = RecordRequest.created_at.asc() if status == RecordRequest.PENDING else RecordRequest.created_at.desc()
     return paginate(session, stmt.order_by(order, RecordRequest.id), page, per_page, scalars=False)
+
+
+# What a staff member's requests page shows of each request: a plain row.
+OwnRequest = namedtuple("OwnRequest", "id product_name quantity approved_quantity status created_at note reject_reason batch_id")
+STATUS_LABELS = {RecordRequest.PENDING: N_("Waiting"), RecordRequest.APPROVED: N_("Approved"),
+                 RecordRequest.REJECTED: N_("Rejected"), RecordRequest.CANCELLED: N_("Cancelled")}  # msgids
+
+
+@functools.cache
+def _own_requests_stmt():
+    """Built once with bind parameters; the last column counts all the staff member's requests."""
+    r = RecordRequest
+    return (
+        select(r.id, Product.name, r.quantity, r.approved_quantity, r.status, r.created_at, r.note, r.reject_reason, r.batch_id,
+               func.count().over())
+        .join(Product, Product.id == r.product_id)
+        .where(r.staff_id == bindparam("staff_id"))
+        .order_by(r.created_at.desc(), r.id.desc())
+        .limit(bindparam("limit")).offset(bindparam("offset"))
+    )
+
+
+def list_own_requests(session: Session, *, staff: Actor, page: int | None = 1, per_page: int = 20) -> Page[OwnRequest]:
+    """The staff member's own requests, newest first (the staff requests page)."""
+    rows, page, per_page, total = window_page(session.connection(), _own_requests_stmt(), {"staff_id": staff.id}, page, per_page)
+    return Page([OwnRequest._make(row[:-1]) for row in rows], page, per_page, total)
 
 
 def available_counts(session: Session, product_ids: list[int]) -> dict[int, int]:
