@@ -57,19 +57,58 @@ def msg(message: str | None, params: dict[str, Any] | None = None) -> str:
 
 
 @pass_context
+def template_msg(context, message: str | None, params: dict[str, Any] | None = None) -> str:
+    """Templates' `msg()` / `|msg`: msg() with the page's catalog."""
+    return translate(context.get("crm_catalog") or request_catalog(), message, params) if message else ""
+
+
+_BOUND: dict[int, tuple[object, Any]] = {}
+_LABELS_MAX = 20_000
+
+
+def bound_gettext(catalog):
+    """Templates' `_()`/`gettext()` for one catalog: Jinja's newstyle semantics
+    (Markup under autoescape, so parameters are escaped; always %-formatted,
+    "%%" is a percent sign). A label without parameters (most of a page's) is
+    translated once per catalog and remembered. Pages get it bound to their
+    request's catalog (context processor); macros imported without context
+    reach it through template_gettext."""
+    bound = _BOUND.get(id(catalog))
+    if bound is not None and bound[0] is catalog:
+        return bound[1]
+    ugettext = catalog.ugettext
+    labels: dict[tuple[str, bool], str] = {}
+
+    @pass_context
+    def gettext(context, message: str, **params) -> str:
+        autoescape = context.eval_ctx.autoescape
+        if not params:
+            key = (message, autoescape)
+            text = labels.get(key)
+            if text is None:
+                if len(labels) >= _LABELS_MAX:
+                    labels.clear()
+                text = labels[key] = (Markup(ugettext(message)) if autoescape else ugettext(message)) % {}
+            return text
+        text = ugettext(message)
+        if autoescape:
+            text = Markup(text)
+        return text % params
+
+    _BOUND[id(catalog)] = (catalog, gettext)
+    return gettext
+
+
+@pass_context
 def template_gettext(context, message: str, **params) -> str:
-    """Templates' `_()`/`gettext()`: Jinja's newstyle semantics (Markup under
-    autoescape, so parameters are escaped; always %-formatted, "%%" is a percent sign)."""
-    text = request_catalog().ugettext(message)
-    if context.eval_ctx.autoescape:
-        text = Markup(text)
-    return text % params
+    """`_()` where no page context bound it (macros imported without context, {% trans %})."""
+    return bound_gettext(request_catalog())(context, message, **params)
 
 
 @pass_context
 def template_ngettext(context, singular: str, plural: str, num: int, **params) -> str:
     params.setdefault("num", num)
-    text = request_catalog().ungettext(singular, plural, num)
+    text = (context.get("crm_catalog") or request_catalog()).ungettext(singular, plural, num)
     if context.eval_ctx.autoescape:
         text = Markup(text)
     return text % params

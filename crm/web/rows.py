@@ -4,7 +4,7 @@ A page of records (the batch page now; reserved members and the special lists
 next) builds its rows with `record_rows(...)` and shows each with the macro of
 `_partials/record_row.html`:
 
-    {% from "_partials/record_row.html" import record_rows with context %}
+    {% from "_partials/record_row.html" import record_rows %}
     <ul class="records">{{ record_rows(rows) }}</ul>
 
 The status toggle (crm/blueprints/records.py) answers the same partial for the

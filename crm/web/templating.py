@@ -9,11 +9,12 @@ from flask import Flask, current_app, g, render_template, request, session, url_
 from flask_babel import format_datetime, get_locale, get_timezone
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from jinja2 import pass_context
 from markupsafe import Markup
 
 from crm.i18n import LOCALE_NAMES
 from crm.services.accounts.hierarchy import ROLE_LABELS
-from crm.web.i18n import msg, template_gettext, template_ngettext
+from crm.web.i18n import bound_gettext, request_catalog, template_gettext, template_msg, template_ngettext
 
 
 def rupiah(amount) -> str:
@@ -58,30 +59,39 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(gettext=template_gettext, _=template_gettext, ngettext=template_ngettext)
     app.jinja_env.filters["rupiah"] = rupiah
     app.jinja_env.filters["datetime"] = _datetime
-    app.jinja_env.globals["msg"] = msg
+    app.jinja_env.globals["msg"] = template_msg
 
     from crm.services.records import statuses
 
-    def status_label(field: str, value: str | None) -> str:
+    @pass_context
+    def status_label(context, field: str, value: str | None) -> str:
         """A record's WhatsApp / respond status as staff call it, in the reader's
         language (the labels: crm.services.records.statuses; unset: "not set")."""
-        return msg(statuses.label(field, value))
+        return template_msg(context, statuses.label(field, value))
 
-    def role_label(role: str) -> str:
+    @pass_context
+    def role_label(context, role: str) -> str:
         """A role's name in the reader's language (the labels: crm.services.accounts.hierarchy)."""
-        return msg(ROLE_LABELS[role]) if role in ROLE_LABELS else role
+        return template_msg(context, ROLE_LABELS[role]) if role in ROLE_LABELS else role
 
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["record_statuses"] = statuses.FIELDS  # the vocabulary, for filters and toggles
     app.jinja_env.globals["role_label"] = role_label
-    app.jinja_env.filters["msg"] = msg
+    # Functions evaluated when called (per request), as globals so that macros
+    # imported without context (which Jinja keeps per process) can call them.
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["nav_html"] = nav_html
+    app.jinja_env.filters["msg"] = template_msg
 
     @app.context_processor
     def _globals():
         theme = request.cookies.get("theme")
+        catalog = request_catalog()
         return {
-            "csrf_token": csrf_token,
-            "nav_html": nav_html,
+            "crm_catalog": catalog,  # the request's catalog, for msg() and ngettext() without another lookup
+            "_": bound_gettext(catalog),
+            "gettext": bound_gettext(catalog),
+            "csrf_token": csrf_token,  # Flask-WTF's context processor would give generate_csrf (signs on every page)
             "theme": theme if theme in ("light", "dark") else "auto",
             "current_locale": str(get_locale() or "id"),
             "locale_names": LOCALE_NAMES,
