@@ -9,7 +9,7 @@ next) builds its rows with `record_rows(...)` and shows each with the macro of
 
 The status toggle (crm/blueprints/records.py) answers the same partial for the
 tapped row, plus the counts of the row's region out of band
-(`_partials/record_counts_<kind>.html`, given `region` and `counts`; the page
+(the macro `region_counts(region, counts, oob)` of `_partials/record_counts_<kind>.html`; the page
 includes it too). So the page and the toggle share one source of markup.
 
 For a new kind of list (reserved members, a special list): register its

@@ -14,7 +14,7 @@ Each kind registers once, from its own feature module:
 - `counts(session, staff, region_id) -> StatusCounts`, read after the change,
   in the same transaction.
 
-The web layer shows a kind's counts with `_partials/record_counts_<kind>.html`.
+The web layer shows a kind's counts with the macro `region_counts` of `_partials/record_counts_<kind>.html`.
 """
 
 from __future__ import annotations
