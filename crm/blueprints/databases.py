@@ -49,8 +49,8 @@ def index():
 
     def store(session):
         db = pipeline.store_upload(session, actor=actor(), product_id=form.product_id.data, file_name=upload.filename,
-                              stream=upload.stream, upload_dir=Path(current_app.config["CRM_UPLOAD_DIR"]),
-                              max_bytes=current_app.config["MAX_CONTENT_LENGTH"], name=form.name.data or "")
+                                   stream=upload.stream, upload_dir=Path(current_app.config["CRM_UPLOAD_DIR"]),
+                                   max_bytes=current_app.config["MAX_CONTENT_LENGTH"], name=form.name.data or "")
         db.job_run_id = jobs.create(session, actor=actor(), kind="inspect_database", params={"database_id": db.id}).id
         return db
 

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from crm.models import CustomerDatabase, CustomerRecord
 from tests.conftest import login, make_product, make_user
-from tests.services.imports.test_pipeline import HEADER, ROWS, write_csv
-from tests.services.imports.test_tabular import write_bomb
+from tests.services.imports.files import write_bomb
+from tests.services.imports.uploads import HEADER, ROWS, write_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 

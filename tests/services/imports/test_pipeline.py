@@ -1,8 +1,6 @@
-"""The import pipeline end to end, without HTTP: upload → inspect → map → import → report/revert."""
+"""The import pipeline end to end, without HTTP: upload → inspect → map → import."""
 
-import codecs
 import csv
-import io
 import json
 from pathlib import Path
 
@@ -10,59 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.models import AuditEntry, CustomerDatabase, CustomerRecord, JobRun
-from crm.services.imports import pipeline as svc
 from crm.services import jobs
-from crm.services.distribution import assignments as assignments_svc
-from crm.services.distribution import requests as requests_svc
+from crm.services.databases import Mapping
 from crm.services.errors import Conflict, ValidationFailed
-from tests.conftest import make_product, make_records, make_user
-from tests.services.imports.test_tabular import make_xls, make_xlsx, rewrite_entry, write_bomb
-
-HEADER = ["User ID", "Nama Lengkap", "No HP", "Kota", "No Rekening"]
-ROWS = [
-    ["Budi01", "Budi Santoso", "0812-3456-7890", "Jakarta", "1234567890123"],
-    [" SITI_02 ", "Siti Aminah", "+62 813 1111 2222", "Bandung", "9876543210987"],
-    ["andi03", "Andi", "", "Surabaya", "5555666677778"],
-]
-
-
-def write_csv(path: Path, rows, delimiter=",", encoding="utf-8") -> Path:
-    buf = io.StringIO()
-    csv.writer(buf, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
-    data = buf.getvalue()
-    if encoding == "utf-8-sig":
-        path.write_bytes(codecs.BOM_UTF8 + data.encode("utf-8"))
-    elif encoding == "utf-16":
-        path.write_bytes(data.encode("utf-16"))  # with BOM
-    else:
-        path.write_bytes(data.encode(encoding))
-    return path
-
-
-def upload(db, admin, product, path: Path, name=None):
-    with open(path, "rb") as fh:
-        return svc.store_upload(db, actor=admin, product_id=product.id, file_name=name or path.name, stream=fh,
-                                upload_dir=path.parent / "uploads", max_bytes=50 << 20)
-
-
-def full_import(db, admin, product, path: Path, mapping=None, name=None):
-    database = upload(db, admin, product, path, name)
-    svc.inspect_database(db, database.id)
-    assert database.status == CustomerDatabase.MAPPING, database.error
-    suggested = database.mapping["suggested"]
-    chosen = mapping or svc.Mapping(username=suggested["username"], name=suggested["name"], phone=suggested["phone"])
-    svc.confirm_mapping(db, actor=admin, database_id=database.id, mapping=chosen)
-    svc.run_import(db, database.id, reject_dir=path.parent / "rejected")
-    return database
-
-
-@pytest.fixture
-def ctx(db, tmp_path):
-    return {"admin": make_user(db, "admin"), "product": make_product(db, "Gemilang"), "dir": tmp_path}
-
-
-def records(db, database):
-    return db.scalars(select(CustomerRecord).where(CustomerRecord.database_id == database.id).order_by(CustomerRecord.id)).all()
+from crm.services.imports import pipeline, rules
+from tests.conftest import make_records, make_user
+from tests.services.imports.files import make_xls, make_xlsx, rewrite_entry, write_bomb
+from tests.services.imports.uploads import HEADER, ROWS, full_import, records, upload, write_csv
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
@@ -88,46 +40,37 @@ def test_xlsx_and_xls(db, ctx):
     assert [(r.username, r.phone) for r in records(db, database)] == [("budi01", "6281234567890")]
     xls = make_xls(ctx["dir"] / "legacy.xls")
     database = full_import(db, ctx["admin"], ctx["product"], xls,
-                           mapping=svc.Mapping(username="Nama", phone="Telepon"))
+                           mapping=Mapping(username="Nama", phone="Telepon"))
     got = [(r.username, r.phone, r.extra.get("Kota")) for r in records(db, database)]
     assert got == [("josé müller", "6281234567890", "Jakarta"), ("siti", "6281311112222", None)]
 
 
-def test_mapping_suggestions_and_manual_mapping(db, ctx):
-    assert svc.suggest_mapping(["Username", "Nama", "WhatsApp", "Rekening"]) == {"username": "Username", "name": "Nama", "phone": "WhatsApp"}
-    assert svc.suggest_mapping(["user id", "customer name", "no. hp"]) == {"username": "user id", "name": "customer name", "phone": "no. hp"}
-    assert svc.suggest_mapping(["Nama", "HP", "Rekening Bank", "ID"]) == {"username": "ID", "name": "Nama", "phone": "HP"}
-    assert svc.suggest_mapping(["Nama", "HP"]) == {"username": None, "name": "Nama", "phone": "HP"}
-    for col in ("No Rek", "rekening bank", "Account Number", "Bank Account", "norek", "Rek BCA", "rek_bca", "Nomer Rek",
-                "Acc Number", "Acct Number", "No Bank", "Nomor Bank", "Bank Number", "Akun Bank", "IBAN"):
-        assert svc.is_bank_column(col), col
-    for col in ("Kota", "Nama", "Account ID status", "Nama Bank", "No HP", "No Akun", "User ID"):
-        assert not svc.is_bank_column(col), col
+def test_manual_mapping(db, ctx):
     path = write_csv(ctx["dir"] / "m.csv", [["kode", "pelanggan", "kontak wa", "catatan"], ["A1", "Ani", "0812-0000-1111", "vip"]])
     database = full_import(db, ctx["admin"], ctx["product"], path,
-                           mapping=svc.Mapping(username="kode", name="pelanggan", phone="kontak wa"))
+                           mapping=Mapping(username="kode", name="pelanggan", phone="kontak wa"))
     assert [(r.username, r.name, r.phone, r.extra) for r in records(db, database)] == [("a1", "Ani", "6281200001111", {"catatan": "vip"})]
 
 
 def test_mapping_validation(db, ctx):
     path = write_csv(ctx["dir"] / "v.csv", [HEADER] + ROWS)
     database = upload(db, ctx["admin"], ctx["product"], path)
-    svc.inspect_database(db, database.id)
-    for bad in (svc.Mapping(username=""), svc.Mapping(username="nope"), svc.Mapping(username="No Rekening"),
-                svc.Mapping(username="User ID", name="User ID")):
+    pipeline.inspect_database(db, database.id)
+    for bad in (Mapping(username=""), Mapping(username="nope"), Mapping(username="No Rekening"),
+                Mapping(username="User ID", name="User ID")):
         with pytest.raises(ValidationFailed):
-            svc.confirm_mapping(db, actor=ctx["admin"], database_id=database.id, mapping=bad)
+            pipeline.confirm_mapping(db, actor=ctx["admin"], database_id=database.id, mapping=bad)
     assert database.status == CustomerDatabase.MAPPING
 
 
 def test_bank_account_values_never_stored_or_shown(db, ctx):
     path = write_csv(ctx["dir"] / "r.csv", [HEADER] + ROWS + [["", "no user", "0812", "x", "4444333322221111"]])
     database = upload(db, ctx["admin"], ctx["product"], path)
-    svc.inspect_database(db, database.id)
+    pipeline.inspect_database(db, database.id)
     assert "1234567890123" not in json.dumps(database.preview)
-    svc.confirm_mapping(db, actor=ctx["admin"], database_id=database.id,
-                        mapping=svc.Mapping(username="User ID", name="Nama Lengkap", phone="No HP"))
-    svc.run_import(db, database.id, reject_dir=ctx["dir"] / "rejected")
+    pipeline.confirm_mapping(db, actor=ctx["admin"], database_id=database.id,
+                        mapping=Mapping(username="User ID", name="Nama Lengkap", phone="No HP"))
+    pipeline.run_import(db, database.id, reject_dir=ctx["dir"] / "rejected")
     stored = json.dumps([r.extra for r in records(db, database)]) + json.dumps(database.preview)
     for secret in ("1234567890123", "9876543210987", "5555666677778", "4444333322221111"):
         assert secret not in stored
@@ -137,56 +80,6 @@ def test_bank_account_values_never_stored_or_shown(db, ctx):
     assert entry.after["dropped_columns"] == ["No Rekening"]
 
 
-def test_every_rejection_reason_and_the_rejected_file(db, ctx):
-    product = ctx["product"]
-    make_records(db, product, 1, prefix="old")  # "old-000000" already in the product
-    rows = [
-        ["username", "name", "phone", "note"],
-        ["good1", "A", "08123456789", "=HYPERLINK(\"http://x\")"],
-        ["", "B", "08123456789", ""],
-        ["x" * 101, "C", "08123456789", ""],
-        ["badphone", "D", "12345", ""],
-        ["GOOD1", "E", "08123456789", ""],
-        ["old-000000", "F", "08123456789", ""],
-    ]
-    database = full_import(db, ctx["admin"], product, write_csv(ctx["dir"] / "rej.csv", rows))
-    assert database.rows_total == 6 and database.rows_imported == 1 and database.rows_rejected == 5
-    assert database.rejected_by_reason == {"missing_username": 1, "username_too_long": 1, "bad_phone": 1,
-                                           "duplicate_in_file": 1, "already_in_product": 1}
-    with open(database.rejected_path, encoding="utf-8-sig", newline="") as fh:
-        rejected = list(csv.reader(fh))
-    assert rejected[0] == ["username", "name", "phone", "note", "row", "reason", "Reason"]  # the admin reads English
-    assert rejected[3][6] == "Invalid phone number"
-    assert [(r[4], r[5]) for r in rejected[1:]] == [("3", "missing_username"), ("4", "username_too_long"), ("5", "bad_phone"),
-                                                   ("6", "duplicate_in_file"), ("7", "already_in_product")]
-    assert records(db, database)[0].extra == {"note": '=HYPERLINK("http://x")'}
-    q = svc.quality(db, database)
-    assert (q.invalid_phone, q.duplicates_in_file, q.already_in_product, q.missing_username) == (1, 1, 1, 1)
-
-
-def test_revert_and_refusal_after_hand_out(db, ctx):
-    admin, product = ctx["admin"], ctx["product"]
-    a = full_import(db, admin, product, write_csv(ctx["dir"] / "a.csv", [["username"], ["a1"], ["a2"]]))
-    assert svc.revert_import(db, actor=admin, database_id=a.id) == 2
-    assert a.status == CustomerDatabase.REVERTED and records(db, a) == []
-    with pytest.raises(Conflict):
-        svc.revert_import(db, actor=admin, database_id=a.id)
-    b = full_import(db, admin, product, write_csv(ctx["dir"] / "b.csv", [["username"], ["b1"], ["b2"]]))
-    staff = make_user(db, "staff")
-    req = requests_svc.create_request(db, actor=staff, product_id=product.id, quantity=1)
-    requests_svc.approve_request(db, actor=admin, request_id=req.id)
-    with pytest.raises(Conflict) as exc:
-        svc.revert_import(db, actor=admin, database_id=b.id)
-    assert "handed out" in exc.value.message
-    assert len(records(db, b)) == 2
-    # a record returned to the pool still counts as handed out once
-    rec = db.scalars(select(CustomerRecord).where(CustomerRecord.assigned_to_id == staff.id)).one()
-    assignments_svc.return_to_pool(db, actor=admin, record_ids=[rec.id])
-    with pytest.raises(Conflict):
-        svc.revert_import(db, actor=admin, database_id=b.id)
-    assert db.scalars(select(AuditEntry.action).where(AuditEntry.action == "database.revert")).all() == ["database.revert"]
-
-
 def test_upload_refusals(db, ctx):
     admin, product = ctx["admin"], ctx["product"]
     path = write_csv(ctx["dir"] / "ok.csv", [["username"], ["a"]])
@@ -194,7 +87,7 @@ def test_upload_refusals(db, ctx):
         upload(db, admin, product, path, name="data.pdf")
     with pytest.raises(ValidationFailed):
         with open(path, "rb") as fh:
-            svc.store_upload(db, actor=admin, product_id=product.id, file_name="ok.csv", stream=fh, upload_dir=ctx["dir"] / "up", max_bytes=3)
+            pipeline.store_upload(db, actor=admin, product_id=product.id, file_name="ok.csv", stream=fh, upload_dir=ctx["dir"] / "up", max_bytes=3)
     product.archived = True
     with pytest.raises(Conflict):
         upload(db, admin, product, path)
@@ -254,11 +147,11 @@ def test_failure_mid_import_leaves_nothing(db, ctx, monkeypatch):
     admin, product = ctx["admin"], ctx["product"]
     rows = [["username", "phone"]] + [[f"user{i}", "08123456789"] for i in range(12000)]
     database = upload(db, admin, product, write_csv(ctx["dir"] / "big.csv", rows))
-    svc.inspect_database(db, database.id)
-    svc.confirm_mapping(db, actor=admin, database_id=database.id, mapping=svc.Mapping(username="username", phone="phone"))
+    pipeline.inspect_database(db, database.id)
+    pipeline.confirm_mapping(db, actor=admin, database_id=database.id, mapping=Mapping(username="username", phone="phone"))
     run = _job(db, admin, "import_database", database)
     calls = {"n": 0}
-    real = svc.normalize_phone
+    real = rules.normalize_phone
 
     def flaky(value):
         calls["n"] += 1
@@ -266,7 +159,7 @@ def test_failure_mid_import_leaves_nothing(db, ctx, monkeypatch):
             raise RuntimeError("disk on fire")
         return real(value)
 
-    monkeypatch.setattr(svc, "normalize_phone", flaky)
+    monkeypatch.setattr(rules, "normalize_phone", flaky)
     with pytest.raises(RuntimeError):
         import_database(run.id)
     db.expire_all()
@@ -282,16 +175,16 @@ def test_abandoned_uploads_expire_and_lose_their_file(db, ctx):
 
     path = write_csv(ctx["dir"] / "wait.csv", [HEADER] + ROWS)
     database = upload(db, ctx["admin"], ctx["product"], path)
-    svc.inspect_database(db, database.id)
+    pipeline.inspect_database(db, database.id)
     stored = Path(database.stored_path)
     assert stored.exists()
-    assert svc.purge_abandoned_uploads(db) == 0  # fresh: kept
-    assert svc.purge_abandoned_uploads(db, older_than=timedelta(seconds=-1)) == 1
+    assert pipeline.purge_abandoned_uploads(db) == 0  # fresh: kept
+    assert pipeline.purge_abandoned_uploads(db, older_than=timedelta(seconds=-1)) == 1
     assert database.status == CustomerDatabase.FAILED and not stored.exists() and "expired" in database.error
 
 
 def test_duplicates_across_chunks_are_duplicates_in_the_file(db, ctx, monkeypatch):
-    monkeypatch.setattr(svc, "CHUNK", 3)
+    monkeypatch.setattr(pipeline, "CHUNK", 3)
     make_records(db, ctx["product"], 1, prefix="old")
     rows = [["username"], ["a"], ["b"], ["c"], ["d"], ["A"], ["old-000000"], ["e"], ["b"]]
     database = full_import(db, ctx["admin"], ctx["product"], write_csv(ctx["dir"] / "chunks.csv", rows))
@@ -308,33 +201,33 @@ def test_bank_numbers_under_an_innocent_header_are_dropped(db, ctx):
             ["a2", "0812 1111 3333", "0987654321", "A-2"],
             ["a3", "0812 1111 4444", "5220 3344 1122", "A-3"]]
     database = upload(db, ctx["admin"], ctx["product"], write_csv(ctx["dir"] / "sneaky.csv", rows))
-    svc.inspect_database(db, database.id)
+    pipeline.inspect_database(db, database.id)
     assert database.dropped_columns == ["catatan"]  # the phone column stays
     assert "1370012345678" not in json.dumps(database.preview)
-    svc.confirm_mapping(db, actor=ctx["admin"], database_id=database.id, mapping=svc.Mapping(username="username", phone="no hp"))
-    svc.run_import(db, database.id, reject_dir=ctx["dir"] / "rejected")
+    pipeline.confirm_mapping(db, actor=ctx["admin"], database_id=database.id, mapping=Mapping(username="username", phone="no hp"))
+    pipeline.run_import(db, database.id, reject_dir=ctx["dir"] / "rejected")
     assert [r.extra for r in records(db, database)] == [{"kode": "A-1"}, {"kode": "A-2"}, {"kode": "A-3"}]
 
 
 def test_mapping_is_confirmed_once(db, ctx):
     database = upload(db, ctx["admin"], ctx["product"], write_csv(ctx["dir"] / "twice.csv", [["username"], ["x"]]))
-    svc.inspect_database(db, database.id)
-    svc.confirm_mapping(db, actor=ctx["admin"], database_id=database.id, mapping=svc.Mapping(username="username"))
+    pipeline.inspect_database(db, database.id)
+    pipeline.confirm_mapping(db, actor=ctx["admin"], database_id=database.id, mapping=Mapping(username="username"))
     with pytest.raises(Conflict):
-        svc.confirm_mapping(db, actor=ctx["admin"], database_id=database.id, mapping=svc.Mapping(username="username"))
-    svc.run_import(db, database.id, reject_dir=ctx["dir"] / "rejected")
-    svc.mark_failed(db, database.id, RuntimeError("late failure of a duplicate job"))
+        pipeline.confirm_mapping(db, actor=ctx["admin"], database_id=database.id, mapping=Mapping(username="username"))
+    pipeline.run_import(db, database.id, reject_dir=ctx["dir"] / "rejected")
+    pipeline.mark_failed(db, database.id, RuntimeError("late failure of a duplicate job"))
     assert database.status == CustomerDatabase.DONE  # a finished import never turns into a failed one
 
 
 def test_progress_is_reported_with_an_estimated_total(db, ctx, monkeypatch):
-    monkeypatch.setattr(svc, "CHUNK", 100)
+    monkeypatch.setattr(pipeline, "CHUNK", 100)
     rows = [["username", "phone"]] + [[f"user{i:05d}", "08123456789"] for i in range(1000)]
     database = upload(db, ctx["admin"], ctx["product"], write_csv(ctx["dir"] / "p.csv", rows))
-    svc.inspect_database(db, database.id)
-    svc.confirm_mapping(db, actor=ctx["admin"], database_id=database.id, mapping=svc.Mapping(username="username", phone="phone"))
+    pipeline.inspect_database(db, database.id)
+    pipeline.confirm_mapping(db, actor=ctx["admin"], database_id=database.id, mapping=Mapping(username="username", phone="phone"))
     seen = []
-    svc.run_import(db, database.id, reject_dir=ctx["dir"] / "rejected", progress=lambda done, total: seen.append((done, total)))
+    pipeline.run_import(db, database.id, reject_dir=ctx["dir"] / "rejected", progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (1000, 1000)
     done, estimate = seen[0]
     assert done == 100 and 900 <= estimate <= 1100  # from the file size and the first rows

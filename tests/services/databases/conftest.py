@@ -1,0 +1,1 @@
+from tests.services.imports.uploads import ctx  # noqa: F401
