@@ -70,21 +70,19 @@ def record_rows(records: Iterable[_Record], *, products: Mapping[int, object], r
     `products`: id → product (for the WhatsApp message) of every record."""
     prefix = url_for("records.set_status", record_id=0).removesuffix("0/status")
     language = _language()
-    links: dict = {}
+    makers = {pid: products_svc.wa_link_maker(product) for pid, product in products.items()}
     toggles: dict = {}
     new = tuple.__new__  # RecordRow(...) without its keyword handling: 50 rows a page
     rows = []
+    append = rows.append
     for r in records:
-        make_link = links.get(r.product_id)
-        if make_link is None:
-            make_link = links[r.product_id] = products_svc.wa_link_maker(products[r.product_id])
         wa, respond = r.wa_status, r.respond_status
         pair_toggles = toggles.get((wa, respond))
         if pair_toggles is None:
             pair_toggles = toggles[wa, respond] = _prebuilt(language, "_partials/record_toggles.html", {"wa": wa, "respond": respond})
-        name = r.name
-        rows.append(new(RecordRow, (r.id, r.username, name or "", make_link(r.phone, name, r.username), f"{prefix}{r.id}/status",
-                                    wa, respond, region, back, pair_toggles, error)))
+        record_id, username, name = r.id, r.username, r.name
+        append(new(RecordRow, (record_id, username, name or "", makers[r.product_id](r.phone, name, username),
+                               f"{prefix}{record_id}/status", wa, respond, region, back, pair_toggles, error)))
     return rows
 
 
