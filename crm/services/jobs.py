@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from crm.i18n import N_
@@ -67,13 +67,23 @@ def reap(session: Session, *, is_dead: Callable[[JobRun], bool], on_failure: Cal
          grace: timedelta = timedelta(minutes=2)) -> int:
     """Mark failed every unfinished run whose job `is_dead` says died without
     recording anything (crash, OOM kill, lost queue), then let `on_failure`
-    undo its run's side state (e.g. an upload stuck "importing"). Returns how
-    many were reaped. Runs in a scheduled job, never in a page view."""
+    undo its run's side state (e.g. an upload stuck "importing"). Each run is
+    claimed with a conditional UPDATE, so a run that its worker finished
+    meanwhile is left as it is. Returns how many were reaped. Runs in a
+    scheduled job, never in a page view."""
     reaped = 0
     for run in unfinished_runs(session, created_before=utcnow() - grace):
         if not is_dead(run):
             continue
-        mark_failed(run, DEAD_MESSAGE)
+        claimed = session.execute(
+            update(JobRun)
+            .where(JobRun.id == run.id, JobRun.status.in_((JobRun.QUEUED, JobRun.RUNNING)))
+            .values(status=JobRun.FAILED, finished_at=utcnow(), message=DEAD_MESSAGE, message_params={})
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        session.refresh(run)
+        if not claimed:
+            continue  # finished by its worker while we looked
         if on_failure is not None:
             on_failure(session, run)
         reaped += 1

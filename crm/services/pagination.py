@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 T = TypeVar("T")
 
 MAX_PER_PAGE = 200
+MAX_PAGE = 1_000_000  # a page number past it (typed or forged) is read as the last page
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Page(Generic[T]):
 
 
 def clamp_page(page: int | None, per_page: int | None, default_per_page: int = 25) -> tuple[int, int]:
-    page = page if page and page > 0 else 1
+    page = min(page, MAX_PAGE) if page and page > 0 else 1
     per_page = per_page if per_page and per_page > 0 else default_per_page
     return page, min(per_page, MAX_PER_PAGE)
 

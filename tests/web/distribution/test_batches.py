@@ -191,3 +191,18 @@ def test_record_rows_escape_customer_data(client, db):
         assert "<img src=x" not in html and "<script>alert" not in html
         assert "&lt;img src=x onerror=alert(1)&gt;" in html and "&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in html
         assert '"><script' not in html and ("&quot;&gt;" in html or "&#34;&gt;" in html)
+
+
+def test_an_absurd_page_number_shows_the_last_page(client, db):
+    """Typed or forged ?page= beyond any list: the last page, never a 500 (SQL offsets overflow)."""
+    staff = make_user(db, "staff")
+    admin = make_user(db, "admin")
+    product = make_product(db, "Jauh")
+    make_records(db, product, 3)
+    req = requests_svc.create_request(db, actor=staff, product_id=product.id, quantity=3)
+    requests_svc.approve_request(db, actor=admin, request_id=req.id)
+    login(client, staff)
+    for path in ("/requests", "/my/batches"):
+        r = client.get(f"{path}?page=99999999999999999999")
+        assert r.status_code == 200, path
+    assert b'id="request-' in client.get("/requests?page=99999999999999999999").data
