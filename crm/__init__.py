@@ -14,6 +14,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = load_config()
     settings.update(config or {})
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    from crm.web.templating import Environment
+
+    app.jinja_environment = Environment  # before anything touches app.jinja_env
     app.config.update(settings)
     from crm.web.sessions import VerifiedCookieSessionInterface
 

@@ -27,6 +27,8 @@ from flask import current_app, render_template, request, url_for
 from flask_babel import get_locale
 from markupsafe import Markup
 
+from crm.web.templating import csrf_token
+
 from crm.services import products as products_svc
 
 
@@ -44,7 +46,7 @@ class RecordRow(NamedTuple):
     respond_status: str | None
     region: str  # the region key its form posts ("batch:42"), see crm.services.records.regions
     back: str  # where a toggle without JavaScript returns: the page, with its filter, search and page number
-    toggles: Markup  # its status toggles: prebuilt("_partials/record_toggles.html", wa=..., respond=...)
+    controls: Markup  # its form's inputs: _partials/record_hidden.html (once a page) + its status toggles, prebuilt per pair of statuses
     error: str | None = None  # a refused tap's message, shown inside the row
 
 
@@ -71,18 +73,22 @@ def record_rows(records: Iterable[_Record], *, products: Mapping[int, object], r
     prefix = url_for("records.set_status", record_id=0).removesuffix("0/status")
     language = _language()
     makers = {pid: products_svc.wa_link_maker(product) for pid, product in products.items()}
-    toggles: dict = {}
+    # The hidden inputs are the same for every row of the call: rendered once,
+    # joined to each pair of statuses' prebuilt toggles once.
+    hidden = Markup(current_app.jinja_env.get_template("_partials/record_hidden.html").render(
+        token=csrf_token(), region=region, back=back))
+    controls: dict = {}
     new = tuple.__new__  # RecordRow(...) without its keyword handling: 50 rows a page
     rows = []
     append = rows.append
     for r in records:
         wa, respond = r.wa_status, r.respond_status
-        pair_toggles = toggles.get((wa, respond))
-        if pair_toggles is None:
-            pair_toggles = toggles[wa, respond] = _prebuilt(language, "_partials/record_toggles.html", {"wa": wa, "respond": respond})
+        pair_controls = controls.get((wa, respond))
+        if pair_controls is None:
+            pair_controls = controls[wa, respond] = hidden + _prebuilt(language, "_partials/record_toggles.html", {"wa": wa, "respond": respond})
         record_id, username, name = r.id, r.username, r.name
         append(new(RecordRow, (record_id, username, name or "", makers[r.product_id](r.phone, name, username),
-                               f"{prefix}{record_id}/status", wa, respond, region, back, pair_toggles, error)))
+                               f"{prefix}{record_id}/status", wa, respond, region, back, pair_controls, error)))
     return rows
 
 
