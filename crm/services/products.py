@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from collections.abc import Callable
+from operator import itemgetter
 from string import Formatter
 from urllib.parse import quote
 
@@ -155,12 +156,16 @@ def wa_link_maker(product: Product) -> Callable[[str | None, str | None, str], s
     simple = all(field in (None, "name", "username") and not spec and not conversion for _text, field, spec, conversion in parts)
     if not simple:
         return lambda phone, name, username: wa_link(phone, wa_message(product, name=name, username=username)) if phone else None
-    # Percent-encoded text holds no braces, so it is a literal part of a format string.
-    message = "".join(quote(text, safe="") + ("{%s}" % field if field else "") for text, field, _spec, _conversion in parts)
-    link = "https://wa.me/{phone}" + ("?text=" + message if message else "")
+    # The percent-encoded text becomes a %-format string (its own "%" doubled)
+    # with a positional %s per field: one C-level format per record.
+    fields = [field for _text, field, _spec, _conversion in parts if field]
+    message = "".join(quote(text, safe="").replace("%", "%%") + ("%s" if field else "") for text, field, _spec, _conversion in parts)
+    link = "https://wa.me/%s" + ("?text=" + message if message else "")
     # Only fields and no text: the message may come out empty, and then the
     # link has no "?text=" (as wa_link).
     only_fields = bool(message) and not any(text for text, *_rest in parts)
+    # (phone digits, quoted name, quoted username) -> the format's arguments, in the template's order
+    arguments = itemgetter(0, *(1 if field == "name" else 2 for field in fields)) if fields else (lambda values: (values[0],))
 
     def make(phone: str | None, name: str | None, username: str) -> str | None:
         if not phone:
@@ -168,9 +173,10 @@ def wa_link_maker(product: Product) -> Callable[[str | None, str | None, str], s
         digits = phone.lstrip("+")
         if not (digits.isdigit() and digits.isascii()):
             raise ValueError(f"not a normalised phone number: {phone!r}")
-        values = {"name": _quote(name or username), "username": _quote(username)}
-        if only_fields and not message.format(**values):
+        quoted_username = _quote(username)
+        values = arguments((digits, _quote(name) if name else quoted_username, quoted_username))
+        if only_fields and not "".join(values[1:]):
             return f"https://wa.me/{digits}"
-        return link.format(phone=digits, **values)
+        return link % values
 
     return make

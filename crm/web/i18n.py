@@ -7,6 +7,7 @@ in crm.i18n.translate (jobs use crm.i18n.translator with the same catalogs).
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from babel import Locale
@@ -36,6 +37,23 @@ def select_timezone() -> str:
     return current_app.config["CRM_TIMEZONE"]
 
 
+# The catalog of the page being rendered, set by the template context
+# processor on every render (so inside force_locale too) and cleared at the
+# start of each request: macros imported without context (the record row,
+# the pager, the region counts) find it without going through Flask's
+# context proxies on every label.
+_PAGE_CATALOG: ContextVar[object | None] = ContextVar("crm_page_catalog", default=None)
+
+
+def set_page_catalog(catalog) -> None:
+    _PAGE_CATALOG.set(catalog)
+
+
+def page_catalog():
+    """The catalog of the page being rendered (else the request's)."""
+    return _PAGE_CATALOG.get() or request_catalog()
+
+
 def request_catalog():
     """The catalog of the request's locale, remembered on the request (checked
     against the locale in use, so `force_locale` still switches it)."""
@@ -59,7 +77,7 @@ def msg(message: str | None, params: dict[str, Any] | None = None) -> str:
 @pass_context
 def template_msg(context, message: str | None, params: dict[str, Any] | None = None) -> str:
     """Templates' `msg()` / `|msg`: msg() with the page's catalog."""
-    return translate(context.get("crm_catalog") or request_catalog(), message, params) if message else ""
+    return translate(context.get("crm_catalog") or page_catalog(), message, params) if message else ""
 
 
 _BOUND: dict[int, tuple[object, Any]] = {}
@@ -102,13 +120,13 @@ def bound_gettext(catalog):
 @pass_context
 def template_gettext(context, message: str, **params) -> str:
     """`_()` where no page context bound it (macros imported without context, {% trans %})."""
-    return bound_gettext(request_catalog())(context, message, **params)
+    return bound_gettext(page_catalog())(context, message, **params)
 
 
 @pass_context
 def template_ngettext(context, singular: str, plural: str, num: int, **params) -> str:
     params.setdefault("num", num)
-    text = (context.get("crm_catalog") or request_catalog()).ungettext(singular, plural, num)
+    text = (context.get("crm_catalog") or page_catalog()).ungettext(singular, plural, num)
     if context.eval_ctx.autoescape:
         text = Markup(text)
     return text % params

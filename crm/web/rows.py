@@ -46,7 +46,7 @@ class RecordRow(NamedTuple):
     respond_status: str | None
     region: str  # the region key its form posts ("batch:42"), see crm.services.records.regions
     back: str  # where a toggle without JavaScript returns: the page, with its filter, search and page number
-    controls: Markup  # its form's inputs: _partials/record_hidden.html (once a page) + its status toggles, prebuilt per pair of statuses
+    controls: Markup  # its form's inputs: the row partial's hidden_inputs (once a page) + its status toggles, prebuilt per pair of statuses
     error: str | None = None  # a refused tap's message, shown inside the row
 
 
@@ -75,8 +75,7 @@ def record_rows(records: Iterable[_Record], *, products: Mapping[int, object], r
     makers = {pid: products_svc.wa_link_maker(product) for pid, product in products.items()}
     # The hidden inputs are the same for every row of the call: rendered once,
     # joined to each pair of statuses' prebuilt toggles once.
-    hidden = Markup(current_app.jinja_env.get_template("_partials/record_hidden.html").render(
-        token=csrf_token(), region=region, back=back))
+    hidden = current_app.jinja_env.get_template("_partials/record_row.html").module.hidden_inputs(csrf_token(), region, back)
     controls: dict = {}
     new = tuple.__new__  # RecordRow(...) without its keyword handling: 50 rows a page
     rows = []

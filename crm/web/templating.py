@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from crm.i18n import LOCALE_NAMES
 from crm.services.accounts.hierarchy import ROLE_LABELS
-from crm.web.i18n import bound_gettext, request_catalog, template_gettext, template_msg, template_ngettext
+from crm.web.i18n import bound_gettext, request_catalog, set_page_catalog, template_gettext, template_msg, template_ngettext
 
 
 class _TemplateGlobals(ChainMap):
@@ -110,10 +110,15 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["nav_html"] = nav_html
     app.jinja_env.filters["msg"] = template_msg
 
+    @app.before_request
+    def _no_page_catalog_yet():
+        set_page_catalog(None)  # a worker thread's previous request set one
+
     @app.context_processor
     def _globals():
         theme = request.cookies.get("theme")
         catalog = request_catalog()
+        set_page_catalog(catalog)
         return {
             "crm_catalog": catalog,  # the request's catalog, for msg() and ngettext() without another lookup
             "_": bound_gettext(catalog),

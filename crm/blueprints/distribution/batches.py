@@ -57,14 +57,15 @@ def show(batch_id: int):
     respond = request.args.get("respond") if request.args.get("respond") in statuses.RESPOND_FILTERS else None
     q = request.args.get("q", "")[:100]
     records = batches_svc.list_batch_records(session, staff=me, batch=batch, wa=wa, respond=respond, q=q, page=int_arg("page", 1), total=card.size)
-    if not is_htmx():
+    full_page = not is_htmx()
+    if full_page:
         load_nav(session)
     release_session()  # all read (plain rows): render without holding the connection
     region = Region("batch", batch.id)
     rows = record_rows(records.items, products={product.id: product}, region=region.key, back=this_page())
     return render("distribution/batches/show.html", block="records", batch=batch, card=card, product=product, records=records,
                   rows=rows, region=region, counts=card.counts, flt=SimpleNamespace(wa=wa, respond=respond, q=q),
-                  status_filters=None if is_htmx() else prebuilt("_partials/record_filters.html", wa=wa, respond=respond))
+                  status_filters=prebuilt("_partials/record_filters.html", wa=wa, respond=respond) if full_page else None)
 
 
 @bp.route("/my/batches/<int:batch_id>/title", methods=["POST"])

@@ -51,12 +51,12 @@ class StatusCounts:
         for field, value in _COUNTED:
             yield field, value, self.by_status[field, value]
 
-    @property
+    @functools.cached_property
     def worked(self) -> int:
         """Records whose WhatsApp status is set (the progress)."""
         return sum(self.count(WA.name, value) for value in WA.values)
 
-    @property
+    @functools.cached_property
     def percent(self) -> int:
         return int(self.worked * 100 / self.size) if self.size else 0
 
