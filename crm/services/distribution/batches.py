@@ -50,12 +50,6 @@ class BatchCard:
     def finished(self) -> bool:
         return self.counts.finished
 
-    # Single counts by name, for code that asks for one.
-    wa_ada = property(lambda self: self.counts.count("wa", "ada"))
-    wa_ceklis1 = property(lambda self: self.counts.count("wa", "ceklis1"))
-    wa_tidak = property(lambda self: self.counts.count("wa", "tidak"))
-    resp_ya = property(lambda self: self.counts.count("respond", "ya"))
-    resp_tidak = property(lambda self: self.counts.count("respond", "tidak"))
 
 
 SORTS = ("date", "size", "completion")

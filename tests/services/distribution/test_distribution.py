@@ -127,7 +127,7 @@ def test_batches_counts_sort_filter_and_pin(db, world):
     page = batches_svc.list_batches(db, staff=staff)
     assert [c.batch.id for c in page.items] == [b2.id, b1.id]  # newest first
     card1 = next(c for c in page.items if c.batch.id == b1.id)
-    assert (card1.size, card1.wa_ada, card1.resp_ya, card1.percent, card1.finished) == (5, 5, 1, 100, True)
+    assert (card1.size, card1.counts.count("wa", "ada"), card1.counts.count("respond", "ya"), card1.percent, card1.finished) == (5, 5, 1, 100, True)
     assert [c.batch.id for c in batches_svc.list_batches(db, staff=staff, sort="size").items] == [b2.id, b1.id]
     assert [c.batch.id for c in batches_svc.list_batches(db, staff=staff, unfinished=True).items] == [b2.id]
     batches_svc.set_pinned(db, actor=staff, batch_id=b1.id, pinned=True)
@@ -138,7 +138,7 @@ def test_batches_counts_sort_filter_and_pin(db, world):
     with pytest.raises(NotFound):
         batches_svc.open_batch(db, staff=world["staff2"], batch_id=b1.id)
     card, product = batches_svc.open_batch(db, staff=staff, batch_id=b1.id)
-    assert (card.batch.id, card.size, card.wa_ada, card.resp_ya, product.id) == (b1.id, 5, 5, 1, b1.product_id)
+    assert (card.batch.id, card.size, card.counts.count("wa", "ada"), card.counts.count("respond", "ya"), product.id) == (b1.id, 5, 5, 1, b1.product_id)
     batches_svc.rename_batch(db, actor=staff, batch_id=b1.id, title="  Prioritas   hari ini ")
     assert b1.title == "Prioritas hari ini"
     with pytest.raises(ValidationFailed):
